@@ -1,0 +1,46 @@
+"""theorycheck: executable, regression-tested claims of machine-learning theory papers.
+
+Public API (claim modules import only from here)::
+
+    from theorycheck import (declare, mutant, Source, Space, Tolerance, float_tolerance,
+                             solver_tolerance, Relation, Symbolic, MonteCarlo, ConvexProgram,
+                             Program, BoundSearch, Dynamics, Rate, ops, bernoulli_masks)
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from . import ops
+from .checks import (BoundSearch, Check, CheckError, CheckResult, ConvexProgram, Dynamics, MonteCarlo,
+                     Outcome, Program, Rate, Relation, Solution, Symbolic)
+from .claim import Claim, ClaimDeclarationError, Mutant, Source, declare, mutant, validate
+from .context import Context, Settings
+from .instances import Draw, Instance, Space
+from .sampling import Sampler, bernoulli_masks
+from .tolerance import Tolerance, float_tolerance, solver_tolerance
+from .verdict import Verdict
+
+__version__ = "0.1.0"
+
+
+def run_claims(claims: Sequence[Claim], settings: Settings | None = None, jobs: int = 1):
+    """Run claims (or variants made with ``claim.replace``) and return their results."""
+    from .runner import run
+
+    return run(list(claims), settings or Settings(), jobs=jobs)
+
+
+def load_registry():
+    """Import every registered claim module (entry points and ``THEORYCHECK_MODULES``)."""
+    from .registry import load
+
+    return load()
+
+
+__all__ = [
+    "BoundSearch", "Check", "CheckError", "CheckResult", "Claim", "ClaimDeclarationError", "Context",
+    "ConvexProgram", "Draw", "Dynamics", "Instance", "MonteCarlo", "Mutant", "Outcome", "Program", "Rate",
+    "Relation", "Sampler", "Settings", "Solution", "Source", "Space", "Symbolic", "Tolerance", "Verdict",
+    "bernoulli_masks", "declare", "float_tolerance", "load_registry", "mutant", "ops", "run_claims",
+    "solver_tolerance", "validate",
+]

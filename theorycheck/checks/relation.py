@@ -1,0 +1,132 @@
+"""Numeric relation: observed vs claimed over random instances under ==, <= or >=.
+
+The band comes from a :class:`~theorycheck.tolerance.Tolerance` that states its principle. The
+report carries the worst margin (``max(|observed - claimed| - band)`` for ==, the signed excess for
+inequalities) and its instance; for an inequality it also reports how tight the bound came
+(observed/claimed). A failure is shrunk with Hypothesis over the same instance space.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
+
+import numpy as np
+
+from ..context import Context, Settings
+from ..instances import Instance, Space
+from ..tolerance import Tolerance
+from .base import Check, CheckResult, Outcome, as_float_array, conclude_by_margin
+from .calling import call
+
+if TYPE_CHECKING:
+    from ..claim import Claim
+
+RELATIONS = ("==", "<=", ">=")
+
+
+def relation_margin(observed: np.ndarray, claimed: np.ndarray, relation: str,
+                    tolerance: Tolerance, scale: np.ndarray | None = None) -> tuple[float, dict[str, Any]]:
+    """Signed margin (<= 0 holds) of ``observed REL claimed`` and a few diagnostics."""
+    band = tolerance.band(np.abs(claimed) if scale is None else scale)
+    if relation == "==":
+        excess = np.abs(observed - claimed) - band
+    elif relation == "<=":
+        excess = observed - claimed - band
+    elif relation == ">=":
+        excess = claimed - observed - band
+    else:
+        raise ValueError(f"unknown relation {relation!r}; expected one of {RELATIONS}")
+    margin = float(np.max(excess)) if excess.size else 0.0
+    details: dict[str, Any] = {"max_abs_error": float(np.max(np.abs(observed - claimed))) if observed.size else 0.0}
+    if relation != "==" and observed.size == 1 and float(claimed) != 0:
+        details["ratio"] = float(observed) / float(claimed)
+    return margin, details
+
+
+def resolve_relation(claim: "Claim", relation: str) -> str:
+    """A relation is an operator, or the name of a claim part holding one (so it can be flipped)."""
+    rel = relation if relation in RELATIONS else claim.parts[relation]
+    if rel not in RELATIONS:
+        raise ValueError(f"{claim.id}: relation {rel!r} is not one of {RELATIONS}")
+    return rel
+
+
+@dataclass
+class Relation(Check):
+    """``observed(inst) REL claimed(inst)`` on ``instances`` draws from ``space``."""
+
+    observed: Callable[..., Any]
+    space: Space
+    tolerance: Tolerance
+    claimed: str = "claimed"
+    relation: str = "=="
+    instances: int = 50
+    full_instances: int | None = None
+    scale: Callable[[Instance], Any] | None = None
+    shrink: bool = True
+    label: str = ""
+
+    kind: ClassVar[str] = "numeric"
+    part_names: ClassVar[tuple[str, ...]] = ("claimed",)
+
+    def validate(self, claim: "Claim") -> None:
+        super().validate(claim)
+        resolve_relation(claim, self.relation)
+
+    def margin_of(self, claim: "Claim", inst: Instance, ctx: Context) -> tuple[float, Any, Any, dict]:
+        observed = as_float_array(call(self.observed, inst, ctx, claim.parts), "observed")
+        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx, claim.parts), "claimed")
+        if observed.shape != claimed.shape and claimed.size != 1 and observed.size != 1:
+            raise ValueError(f"observed shape {observed.shape} != claimed shape {claimed.shape}")
+        scale = None if self.scale is None else np.asarray(call(self.scale, inst, ctx, claim.parts), dtype=float)
+        margin, details = relation_margin(observed, claimed, resolve_relation(claim, self.relation),
+                                          self.tolerance, scale)
+        return margin, observed, claimed, details
+
+    def evaluate(self, claim: "Claim", index: int, ctx: Context) -> Outcome:
+        inst = self.instance(ctx, index)
+        margin, observed, claimed, details = self.margin_of(claim, inst, ctx)
+        return Outcome(index=index, ok=margin <= 0, margin=margin, observed=_small(observed),
+                       claimed=_small(claimed), details=details, instance=inst.describe())
+
+    def evaluate_many(self, claim: "Claim", indices, ctx: Context) -> list[Outcome]:
+        outcomes = super().evaluate_many(claim, indices, ctx)
+        failing = [o for o in outcomes if o.ok is False]
+        if failing and self.shrink and not claim.variant:
+            shrunk = shrink_counterexample(self.space, lambda inst: self.margin_of(claim, inst, ctx)[0] > 0)
+            if shrunk is not None:
+                failing[0].details["shrunk_counterexample"] = shrunk.describe()
+        return outcomes
+
+    def conclude(self, claim: "Claim", outcomes: list[Outcome], settings: Settings) -> CheckResult:
+        rel = resolve_relation(claim, self.relation)
+        result = conclude_by_margin(self, outcomes, tolerance=self.tolerance.principle,
+                                    evidence={"relation": rel})
+        ratios = [o.details.get("ratio") for o in outcomes if o.ok is not None and "ratio" in o.details]
+        if ratios:
+            result.evidence["tightness_max_observed_over_claimed"] = max(ratios)
+        return result
+
+
+def _small(arr: np.ndarray) -> Any:
+    return arr.tolist() if arr.size <= 16 else {"shape": list(arr.shape), "norm": float(np.linalg.norm(arr))}
+
+
+def shrink_counterexample(space: Space, fails: Callable[[Instance], bool],
+                          max_examples: int = 300) -> Instance | None:
+    """Search the space with Hypothesis for a failing instance and shrink it; None if none found."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+    def condition(inst: Instance) -> bool:
+        try:
+            return bool(fails(inst))
+        except Exception:  # noqa: BLE001 - an instance that raises is not a counterexample
+            return False
+
+    try:
+        return find(space.strategy(), condition, settings=settings(
+            max_examples=max_examples, database=None, derandomize=True, deadline=None,
+            phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck)))
+    except (NoSuchExample, Unsatisfiable):
+        return None

@@ -1,0 +1,278 @@
+"""The ``theorycheck`` command line: list, show, run and mutants.
+
+Exit status: 0 when every claim passes (errata failing as documented count as passing) or, for
+``mutants``, every mutant is killed; 1 otherwise; 2 for usage errors, with a one-line message.
+"""
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from . import registry as registry_mod
+from .claim import Claim, ClaimDeclarationError
+from .context import DEVICES, PROFILES, Settings, resolve_device
+from .verdict import Verdict
+
+VERDICT_STYLE = {
+    "proved": "bold green", "passed": "green", "xfail": "yellow", "skipped": "dim",
+    "unexpected-pass": "bold red", "failed": "bold red", "error": "bold magenta",
+}
+
+
+class UsageProblem(click.ClickException):
+    exit_code = 2
+
+
+def _load() -> registry_mod.Registry:
+    try:
+        return registry_mod.load()
+    except ClaimDeclarationError as exc:
+        raise UsageProblem(f"invalid claim declaration: {exc}") from exc
+
+
+def _select(reg: registry_mod.Registry, patterns: Sequence[str], tags: Sequence[str] = ()) -> tuple[list[Claim], list]:
+    patterns = list(patterns) or ["all"]
+    claims = reg.select(patterns, tags)
+    failures = reg.failures_matching(patterns)
+    for p in patterns:
+        if p == "all":
+            continue
+        if not reg.select([p], tags) and not reg.failures_matching([p]):
+            near = reg.closest(p)
+            hint = f"; did you mean {', '.join(near)}?" if near else "; see 'theorycheck list'"
+            raise UsageProblem(f"no claim matches {p!r}{hint}")
+    return claims, failures
+
+
+def _check_report_dir(path: Path) -> Path:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise UsageProblem(f"--report-dir {str(path)!r} is not writable: {exc.strerror or exc}") from exc
+    return path
+
+
+def _settings(seed, profile, instances, device, timeout, report_dir, instance) -> Settings:
+    try:
+        resolved = resolve_device(device)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from exc
+    return Settings(seed=seed, profile=profile, instances=instances, device=resolved, timeout=timeout,
+                    report_dir=_check_report_dir(Path(report_dir)), only_instance=instance)
+
+
+def run_options(fn):
+    options = [
+        click.option("--profile", type=click.Choice(PROFILES), default="quick", show_default=True),
+        click.option("--instances", type=click.IntRange(1, 1_000_000), default=None,
+                     help="Instances per randomised check (overrides the profile)."),
+        click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True),
+        click.option("--jobs", type=click.IntRange(1, 512), default=1, show_default=True),
+        click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
+        click.option("--timeout", type=click.FloatRange(0.1, 7 * 86400), default=600.0, show_default=True,
+                     help="Seconds per task (a chunk of one check's instances)."),
+        click.option("--report-dir", type=click.Path(file_okay=False), default="reports", show_default=True),
+        click.option("--instance", type=click.IntRange(0, 10**9), default=None,
+                     help="Reproduce exactly this instance index of each check."),
+        click.option("--profile-time", is_flag=True, help="Print the ten slowest checks."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="theorycheck")
+def main() -> None:
+    """Executable, regression-tested claims of ML-theory papers."""
+
+
+@main.command("list")
+@click.argument("patterns", nargs=-1)
+@click.option("--tag", "tags", multiple=True, help="Only claims carrying this tag (repeatable).")
+def list_claims(patterns: tuple[str, ...], tags: tuple[str, ...]) -> None:
+    """List claims (optionally matching glob PATTERNS)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    reg = _load()
+    claims, failures = _select(reg, patterns, tags)
+    table = Table(box=None, pad_edge=False)
+    for col in ("id", "status", "checks", "mutants", "title"):
+        table.add_column(col)
+    for c in claims:
+        table.add_row(c.id, c.status, ",".join(k.kind for k in c.checks), str(len(c.mutants)), c.title)
+    for f in failures:
+        table.add_row(f.id, "[magenta]import error[/]", "", "", f.module)
+    Console().print(table)
+    click.echo(f"{len(claims)} claim(s)")
+
+
+@main.command()
+@click.argument("claim_id")
+def show(claim_id: str) -> None:
+    """Show a claim: statement, source, hypotheses, checks, mutants, dependencies."""
+    reg = _load()
+    if claim_id not in reg.claims:
+        _select(reg, [claim_id])
+        raise UsageProblem(f"{claim_id!r} is a pattern; 'show' takes one claim id (try 'theorycheck list {claim_id}')")
+    c = reg.claims[claim_id]
+    out = [f"{c.id} — {c.title}", f"status: {c.status}", f"source: {c.source.cite()}", "statement:",
+           f"  {c.statement.strip()}"]
+    if c.hypotheses:
+        out += ["hypotheses:"] + [f"  - {h}" for h in c.hypotheses]
+    if c.scope:
+        out += [f"scope: {c.scope}"]
+    if c.erratum_note:
+        out += [f"erratum: {c.erratum_note}"]
+    if c.corrects:
+        out += [f"corrects: {c.corrects}"]
+    out += ["checks:"]
+    for i, k in enumerate(c.checks):
+        tol = getattr(getattr(k, "tolerance", None), "principle", "")
+        out.append(f"  [{i}] {k.describe()}" + (f" — tolerance: {tol}" if tol else ""))
+    out += ["mutants:"] + [f"  - {m.name}: {m.description}" for m in c.mutants]
+    out += [f"depends on: {', '.join(c.depends_on) or '—'}", f"tags: {', '.join(c.tags) or '—'}",
+            f"parts: {', '.join(c.parts)}", f"fingerprint: {c.fingerprint()}"]
+    click.echo("\n".join(out))
+
+
+def _execute(variants: list[Claim], settings: Settings, jobs: int):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .runner import run
+
+    with Progress(TextColumn("[bold]checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True, auto_refresh=False, disable=not sys.stderr.isatty()) as progress:
+        bar = progress.add_task("run", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(bar, completed=done, total=total)
+            progress.refresh()
+
+        return run(variants, settings, jobs=jobs, on_progress=tick)
+
+
+def _summary(results, title: str, mutant_mode: bool, failures=()) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=title, box=None)
+    for col in ("claim", "mutant" if mutant_mode else "status", "verdict", "seconds", "evidence"):
+        table.add_column(col)
+    for r in results:
+        verdict = r.verdict.value
+        if mutant_mode:
+            verdict = "killed" if r.verdict is Verdict.FAILED else f"SURVIVED ({verdict})"
+        style = "green" if (mutant_mode and r.verdict is Verdict.FAILED) else VERDICT_STYLE.get(r.verdict.value, "")
+        if mutant_mode and r.verdict is not Verdict.FAILED:
+            style = "bold red"
+        evidence = "; ".join(f"{c.kind}:{c.verdict.value}" for c in r.checks)
+        table.add_row(r.claim.id, r.variant if mutant_mode else r.claim.status, f"[{style}]{verdict}[/]",
+                      f"{r.seconds:.2f}", evidence)
+    for f in failures:
+        table.add_row(f.id, "module", "[bold magenta]error[/]", "", f"import failed: {f.module}")
+    console.print(table)
+    bad = [r for r in results if (r.verdict is not Verdict.FAILED if mutant_mode else not r.verdict.ok)]
+    for r in bad:
+        console.print(f"[bold]{r.claim.id}[/]" + (f" [mutant {r.variant}]" if r.variant else "")
+                      + f": {r.verdict.value}", highlight=False)
+        for c in r.checks:
+            if c.verdict not in (Verdict.PASSED, Verdict.PROVED):
+                console.print(f"  {c.kind}: {c.message}", highlight=False, markup=False)
+        console.print(f"  reproduce: {r.reproduce}", highlight=False, markup=False)
+    for f in failures:
+        console.print(f"[bold]{f.module}[/] failed to load: {f.message.strip().splitlines()[-1]}", markup=False)
+
+
+def _timings(results) -> None:
+    from .report import slowest_checks
+
+    click.echo("ten slowest checks:")
+    for row in slowest_checks(results, 10):
+        click.echo(f"  {row['seconds']:8.2f} s  {row['claim']}{' [' + row['variant'] + ']' if row['variant'] else ''}  {row['check']}")
+
+
+def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profile_time) -> int:
+    from .report import build_report, write_reports
+
+    started = time.time()
+    interrupted = False
+    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        results = _execute(variants, settings, jobs)
+    except KeyboardInterrupt:
+        interrupted = True
+        results = []
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if interrupted:
+        click.echo("interrupted: the previous report in the report directory was left as it was", err=True)
+        return 130
+    title = "mutants" if mutant_mode else "claims"
+    _summary(results, title, mutant_mode, failures)
+    if profile_time:
+        _timings(results)
+    report = build_report(results, settings, "theorycheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                          started, jobs, [{"module": f.module, "id": f.id, "source_key": f.source_key,
+                                           "message": f.message} for f in failures])
+    if mutant_mode:
+        report["ok"] = all(r.verdict is Verdict.FAILED for r in results) and not failures
+    paths = write_reports(report, settings.report_dir, stem)
+    click.echo(f"reports: {', '.join(str(p) for p in paths)}")
+    return 0 if report["ok"] else 1
+
+
+@main.command("run")
+@click.argument("patterns", nargs=-1, required=True)
+@click.option("--tag", "tags", multiple=True)
+@run_options
+def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, report_dir, instance, profile_time):
+    """Run claims: 'all', an id, or glob patterns such as 'bias/*'."""
+    reg = _load()
+    claims, failures = _select(reg, patterns, tags)
+    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
+    sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time))
+
+
+@main.command("mutants")
+@click.argument("patterns", nargs=-1)
+@click.option("--mutant", "mutant_name", default=None, help="Only the mutant with this name.")
+@click.option("--tag", "tags", multiple=True)
+@run_options
+def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, device, timeout, report_dir,
+                instance, profile_time):
+    """Run every mutant through its claim's checks; each must be killed (fail)."""
+    reg = _load()
+    claims, failures = _select(reg, patterns, tags)
+    variants = [c.mutated(m) for c in claims for m in c.mutants if mutant_name in (None, m.name)]
+    if not variants:
+        raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims")
+    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
+    sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time))
+
+
+def entry() -> None:
+    """Console entry point: click errors become one-line messages with exit status 2."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        message = exc.format_message().replace("\n", " ")
+        click.echo(f"theorycheck: error: {message}", err=True)
+        sys.exit(2 if isinstance(exc, (click.UsageError, UsageProblem)) or exc.exit_code == 2 else exc.exit_code)

@@ -1,0 +1,127 @@
+"""The claim registry: claim modules plug in, the engine never imports them by name.
+
+Claim modules are found through the ``theorycheck.claims`` entry-point group (the ``theorems``
+package registers its modules there) and through ``THEORYCHECK_MODULES`` (comma-separated module
+names, e.g. a researcher's own claims). A module exposes ``CLAIMS``: a sequence of claims.
+A module that fails to import is recorded as a :class:`LoadFailure`; its claims become errors.
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import importlib
+import os
+import traceback
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Iterable, Sequence
+
+from .claim import Claim, ClaimDeclarationError, validate
+
+ENTRY_POINT_GROUP = "theorycheck.claims"
+MODULES_ENV = "THEORYCHECK_MODULES"
+
+
+@dataclass(frozen=True)
+class LoadFailure:
+    """A claim module that could not be imported or declared malformed claims."""
+
+    module: str
+    source_key: str
+    message: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.source_key}/module-import"
+
+
+@dataclass
+class Registry:
+    claims: dict[str, Claim] = field(default_factory=dict)
+    failures: list[LoadFailure] = field(default_factory=list)
+
+    def add(self, claim: Claim) -> None:
+        validate(claim)
+        if claim.id in self.claims:
+            raise ClaimDeclarationError(f"claim {claim.id!r}: duplicate id")
+        self.claims[claim.id] = claim
+
+    def check_dependencies(self) -> None:
+        unloaded = {f.source_key for f in self.failures}
+        for claim in self.claims.values():
+            for dep in claim.depends_on:
+                if dep not in self.claims and dep.split("/", 1)[0] not in unloaded:
+                    raise ClaimDeclarationError(f"claim {claim.id!r}: depends_on names no claim: {dep!r}")
+        state: dict[str, int] = {}
+
+        def visit(cid: str, path: list[str]) -> None:
+            if state.get(cid) == 2:
+                return
+            if state.get(cid) == 1:
+                cycle = " -> ".join(path[path.index(cid):] + [cid])
+                raise ClaimDeclarationError(f"claim {cid!r}: depends_on forms a cycle: {cycle}")
+            state[cid] = 1
+            for dep in self.claims[cid].depends_on:
+                if dep in self.claims:
+                    visit(dep, path + [cid])
+            state[cid] = 2
+
+        for cid in self.claims:
+            visit(cid, [])
+
+    def select(self, patterns: Sequence[str], tags: Sequence[str] = ()) -> list[Claim]:
+        """Claims matching any pattern ('all' matches everything), in registry order."""
+        chosen = []
+        for claim in self.claims.values():
+            if patterns and not any(_matches(claim.id, p) for p in patterns):
+                continue
+            if tags and not set(tags) <= set(claim.tags):
+                continue
+            chosen.append(claim)
+        return chosen
+
+    def failures_matching(self, patterns: Sequence[str]) -> list[LoadFailure]:
+        return [f for f in self.failures if not patterns or any(
+            p == "all" or fnmatch.fnmatchcase(f.id, p) or fnmatch.fnmatchcase(f.source_key + "/x", p)
+            for p in patterns)]
+
+    def closest(self, pattern: str, n: int = 3) -> list[str]:
+        return difflib.get_close_matches(pattern, list(self.claims), n=n, cutoff=0.4)
+
+
+def _matches(claim_id: str, pattern: str) -> bool:
+    return pattern == "all" or claim_id == pattern or fnmatch.fnmatchcase(claim_id, pattern)
+
+
+def discover_modules() -> list[str]:
+    names = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    extra = [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
+    seen: list[str] = []
+    for name in names + extra:
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def load(modules: Iterable[str] | None = None) -> Registry:
+    """Import claim modules and register their claims; import failures are recorded, not raised."""
+    registry = Registry()
+    for name in modules if modules is not None else discover_modules():
+        key = name.rsplit(".", 1)[-1].replace("_", "-")
+        try:
+            module = importlib.import_module(name)
+            claims = list(getattr(module, "CLAIMS"))
+        except Exception:  # noqa: BLE001 - any import failure becomes a recorded error
+            registry.failures.append(LoadFailure(name, key, traceback.format_exc(limit=3)))
+            continue
+        added: list[str] = []
+        try:
+            for claim in claims:
+                registry.add(claim)
+                added.append(claim.id)
+        except (ClaimDeclarationError, ValueError) as exc:
+            for cid in added:
+                registry.claims.pop(cid, None)
+            registry.failures.append(LoadFailure(name, key, f"{type(exc).__name__}: {exc}"))
+    registry.check_dependencies()
+    return registry

@@ -1,0 +1,147 @@
+"""Plan claims x checks x instance chunks, execute them, and conclude each check.
+
+The plan is split into tasks of instance chunks; every instance is reproducible from
+``(seed, claim id, check index, instance index)`` and every check is concluded in the main process
+from all its outcomes, sorted by index, so verdicts do not depend on ``--jobs`` or the executor.
+A variant (mutant) uses the same instances as its claim.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .checks.base import CheckResult, Outcome, jsonable
+from .claim import Claim
+from .context import Context, Settings
+from .pool import TaskFailure, default_memory_limit, run_tasks
+from .verdict import Verdict, claim_verdict
+
+_VARIANTS: dict[tuple[str, str], Claim] = {}
+_SETTINGS: list[Settings] = []
+
+
+@dataclass(frozen=True)
+class Task:
+    claim_id: str
+    variant: str
+    check_index: int
+    indices: tuple[int, ...]
+
+
+@dataclass
+class ClaimResult:
+    claim: Claim
+    verdict: Verdict
+    checks: list[CheckResult]
+    seconds: float
+    failed_dependencies: list[str] = field(default_factory=list)
+    reproduce: str = ""
+
+    @property
+    def variant(self) -> str:
+        return self.claim.variant
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.claim
+        return jsonable({
+            "id": c.id, "variant": c.variant, "title": c.title, "status": c.status,
+            "verdict": self.verdict.value, "source": c.source.cite(), "tags": list(c.tags),
+            "depends_on": list(c.depends_on), "failed_dependencies": self.failed_dependencies,
+            "fingerprint": c.fingerprint(), "seconds": self.seconds, "reproduce": self.reproduce,
+            "scope": c.scope, "erratum_note": c.erratum_note, "corrects": c.corrects,
+            "checks": [r.to_json() for r in self.checks],
+        })
+
+
+def execute_task(task: Task) -> list[Outcome]:
+    """Run one chunk (in a worker); the claim variant and settings were set before forking."""
+    claim = _VARIANTS[(task.claim_id, task.variant)]
+    check = claim.checks[task.check_index]
+    ctx = Context(_SETTINGS[0], claim.id, task.check_index)
+    return check.evaluate_many(claim, task.indices, ctx)
+
+
+def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
+    tasks = []
+    for claim in claims:
+        for ci, check in enumerate(claim.checks):
+            n = check.count(settings)
+            indices = list(range(n))
+            if settings.only_instance is not None:
+                indices = [settings.only_instance] if settings.only_instance < n or getattr(check, "space", None) else []
+            chunk = max(1, math.ceil(len(indices) / max(1, 2 * jobs)))
+            for start in range(0, len(indices), chunk):
+                tasks.append(Task(claim.id, claim.variant, ci, tuple(indices[start:start + chunk])))
+    return tasks
+
+
+def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> str:
+    verb = f"mutants {claim.id} --mutant '{claim.variant}'" if claim.variant else f"run {claim.id}"
+    cmd = f"theorycheck {verb} --seed {settings.seed} --profile {settings.profile}"
+    if settings.instances is not None:
+        cmd += f" --instances {settings.instances}"
+    if index is not None:
+        cmd += f" --instance {index}"
+    return cmd
+
+
+def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[int, str],
+             settings: Settings) -> ClaimResult:
+    results = []
+    for ci, check in enumerate(claim.checks):
+        start = time.perf_counter()
+        if ci in failures:
+            results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.ERROR,
+                                       message=failures[ci].strip().splitlines()[0][:500],
+                                       evidence={"detail": failures[ci][-2000:]}))
+            continue
+        outs = sorted(outcomes.get(ci, []), key=lambda o: o.index)
+        try:
+            result = check.conclude(claim, outs, settings)
+        except Exception as exc:  # noqa: BLE001 - a conclusion that raises is an error verdict
+            result = CheckResult(kind=check.kind, label=check.label, verdict=Verdict.ERROR,
+                                 message=f"concluding raised {type(exc).__name__}: {exc}")
+        result.seconds = sum(o.seconds for o in outs) + time.perf_counter() - start
+        results.append(result)
+    verdict = claim_verdict([r.verdict for r in results], claim.is_erratum)
+    first_bad = next((r.worst for r in results if r.verdict in (Verdict.FAILED, Verdict.ERROR) and r.worst), None)
+    index = first_bad.get("index") if isinstance(first_bad, dict) else None
+    return ClaimResult(claim=claim, verdict=verdict, checks=results,
+                       seconds=sum(r.seconds for r in results),
+                       reproduce=reproduce_command(claim, settings, index))
+
+
+def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
+        on_progress: Callable[[int, int], None] | None = None) -> list[ClaimResult]:
+    """Run every check of every claim (variants included) and return one result per claim."""
+    _VARIANTS.clear()
+    _VARIANTS.update({(c.id, c.variant): c for c in claims})
+    _SETTINGS[:] = [settings]
+    tasks = plan(claims, settings, jobs)
+    outcomes: dict[tuple[str, str], dict[int, list[Outcome]]] = {}
+    failures: dict[tuple[str, str], dict[int, str]] = {}
+    done = 0
+    memory = default_memory_limit(jobs) if settings.device == "cpu" else None
+    for task, result in run_tasks(execute_task, tasks, jobs, settings.timeout, memory):
+        key = (task.claim_id, task.variant)
+        if isinstance(result, TaskFailure):
+            failures.setdefault(key, {})[task.check_index] = result.message
+        else:
+            outcomes.setdefault(key, {}).setdefault(task.check_index, []).extend(result)
+        done += 1
+        if on_progress:
+            on_progress(done, len(tasks))
+    results = [conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings)
+               for c in claims]
+    mark_dependencies(results)
+    return results
+
+
+def mark_dependencies(results: Iterable[ClaimResult]) -> None:
+    """Record, for each claim, which of its dependencies did not pass in this run."""
+    results = list(results)
+    verdicts = {r.claim.id: r.verdict for r in results if not r.variant}
+    for r in results:
+        r.failed_dependencies = [d for d in r.claim.depends_on if d in verdicts and not verdicts[d].ok]
