@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from . import ops
+from . import ops, optimize
 from .checks import (BoundSearch, Check, CheckError, CheckResult, ConvexProgram, Dynamics, MonteCarlo,
                      Outcome, Program, Rate, Relation, Solution, Symbolic)
 from .claim import Claim, ClaimDeclarationError, Mutant, Source, declare, mutant, validate
@@ -30,6 +30,13 @@ def run_claims(claims: Sequence[Claim], settings: Settings | None = None, jobs: 
     return run(list(claims), settings or Settings(), jobs=jobs)
 
 
+def collect_claims(package: str):
+    """All ``CLAIMS`` of a claim package's submodules (use in the package's ``__init__``)."""
+    from .registry import collect_claims as collect
+
+    return collect(package)
+
+
 def load_registry():
     """Import every registered claim module (entry points and ``THEORYCHECK_MODULES``)."""
     from .registry import load
@@ -41,6 +48,6 @@ __all__ = [
     "BoundSearch", "Check", "CheckError", "CheckResult", "Claim", "ClaimDeclarationError", "Context",
     "ConvexProgram", "Draw", "Dynamics", "Instance", "MonteCarlo", "Mutant", "Outcome", "Program", "Rate",
     "Relation", "Sampler", "Settings", "Solution", "Source", "Space", "Symbolic", "Tolerance", "Verdict",
-    "bernoulli_masks", "declare", "float_tolerance", "load_registry", "mutant", "ops", "run_claims",
+    "bernoulli_masks", "collect_claims", "declare", "float_tolerance", "load_registry", "mutant", "ops", "optimize", "run_claims",
     "solver_tolerance", "validate",
 ]

@@ -125,3 +125,18 @@ def load(modules: Iterable[str] | None = None) -> Registry:
             registry.failures.append(LoadFailure(name, key, f"{type(exc).__name__}: {exc}"))
     registry.check_dependencies()
     return registry
+
+
+def collect_claims(package: str) -> list[Claim]:
+    """The ``CLAIMS`` of every submodule of ``package`` (alphabetical), for a pack's ``__init__``.
+
+    A pack split into one module per section then needs no hand-kept list of its modules.
+    """
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    claims: list[Claim] = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package}.{info.name}")
+        claims.extend(getattr(module, "CLAIMS", []))
+    return claims
