@@ -22,7 +22,7 @@ def _as_numpy_fn(f: TorchObjective, shape: tuple[int, ...]):
         x = torch.tensor(flat.reshape(shape), dtype=torch.float64, requires_grad=True)
         value = f(x)
         (grad,) = torch.autograd.grad(value, x)
-        return float(value), grad.numpy().ravel().astype(float)
+        return float(value.detach()), grad.numpy().ravel().astype(float)
 
     return value_and_grad
 

@@ -81,9 +81,9 @@ class Registry:
         return chosen
 
     def failures_matching(self, patterns: Sequence[str]) -> list[LoadFailure]:
+        """Load failures of the sources the patterns point into ('bias/x*' points into 'bias')."""
         return [f for f in self.failures if not patterns or any(
-            p == "all" or fnmatch.fnmatchcase(f.id, p) or fnmatch.fnmatchcase(f.source_key + "/x", p)
-            for p in patterns)]
+            p == "all" or fnmatch.fnmatchcase(f.source_key, p.split("/", 1)[0]) for p in patterns)]
 
     def closest(self, pattern: str, n: int = 3) -> list[str]:
         return difflib.get_close_matches(pattern, list(self.claims), n=n, cutoff=0.4)

@@ -89,22 +89,37 @@ def padded_singular_values(M: np.ndarray, r: int) -> tuple[np.ndarray, float]:
     return top, float(np.sum(s[r:] ** 2))
 
 
-def shrinkage(M: np.ndarray, r: int, lam: float, denominator=lambda r, lam, j: r + lam * j) -> Shrinkage:
-    """rho = max{j in [r]: sigma_j > lam j kappa_j / (r + lam j)}, alpha = lam rho kappa_rho / (r + lam rho)."""
-    sigma, tail = padded_singular_values(M, r)
+def theorem_3_6_threshold(sigma: np.ndarray, r: int, lam: float) -> tuple[int, float]:
+    """Theorem 3.6: rho = max{j in [r]: sigma_j > lam j kappa_j / (r + lam j)},
+    alpha = lam rho kappa_rho / (r + lam rho), with kappa_j the mean of the top j singular values."""
     j = np.arange(1, r + 1)
     kappa = np.cumsum(sigma) / j
-    thresholds = lam * j * kappa / denominator(r, lam, j)
+    thresholds = lam * j * kappa / (r + lam * j)
     above = np.nonzero(sigma > thresholds)[0]
     rho = int(above[-1]) + 1 if above.size else 0
-    alpha = float(thresholds[rho - 1]) if rho else 0.0
+    return rho, float(thresholds[rho - 1]) if rho else 0.0
+
+
+def shrinkage(M: np.ndarray, r: int, lam: float, rule=theorem_3_6_threshold) -> Shrinkage:
+    """The shrinkage of Theorem 3.6 (or of another ``rule(sigma, r, lam) -> (rho, alpha)``)."""
+    sigma, tail = padded_singular_values(M, r)
+    rho, alpha = rule(sigma, r, lam)
+    kappa = np.cumsum(sigma) / np.arange(1, r + 1)
     return Shrinkage(rho, alpha, kappa, sigma, tail)
 
 
-def optimal_value(sh: Shrinkage, r: int, lam: float) -> float:
-    """f* = lam (rho kappa_rho)^2 / (r + lam rho) + sum_{i > rho} sigma_i^2 (from Theorem 3.6)."""
+def shrunk_spectrum(sh: Shrinkage) -> np.ndarray:
+    """x_i = (sigma_i - alpha)_+ for i <= rho, 0 beyond: the singular values of S_alpha(M)."""
     x = np.maximum(sh.sigma - sh.alpha, 0.0)
     x[sh.rho:] = 0.0
+    return x
+
+
+def optimal_value(sh: Shrinkage, r: int, lam: float) -> float:
+    """Objective (6) at the claimed optimum, ||M - S||_F^2 + (lam/r) ||S||_*^2 (Theorem 3.4's value
+    of R at a jointly equalized factorization); for Theorem 3.6's alpha this is
+    f* = lam (rho kappa_rho)^2 / (r + lam rho) + sum_{i > rho} sigma_i^2."""
+    x = shrunk_spectrum(sh)
     return float(np.sum((sh.sigma - x) ** 2) + sh.tail + lam / r * np.sum(x) ** 2)
 
 

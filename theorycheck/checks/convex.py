@@ -65,6 +65,8 @@ def solve(program: Program, values: dict[str, Any], solver: str, opts: dict[str,
     raw = chain.solver.solve_via_data(data, False, False, opts)
     if not isinstance(inverse[-1], SolverInverseData):
         inverse[-1] = SolverInverseData(inverse[-1], chain.solver, opts)
+    elif inverse[-1].solver_options is None:  # cached inverse data carries no options yet
+        inverse[-1].solver_options = opts
     problem.unpack_results(raw, chain, inverse)
     if problem.status != cp.OPTIMAL:
         raise CheckError(f"solver {solver} returned status {problem.status!r}; never a pass")
