@@ -85,6 +85,9 @@ def run_options(fn):
         click.option("--instance", type=click.IntRange(0, 10**9), default=None,
                      help="Reproduce exactly this instance index of each check."),
         click.option("--profile-time", is_flag=True, help="Print the ten slowest checks."),
+        click.option("--executor", type=click.Choice(("process", "ray")), default="process", show_default=True,
+                     help="Where tasks run: a local process pool, or a Ray cluster (pip install -e '.[ray]')."),
+        click.option("--address", default=None, help="Ray cluster address (default: start Ray locally)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -147,7 +150,7 @@ def show(claim_id: str) -> None:
     click.echo("\n".join(out))
 
 
-def _execute(variants: list[Claim], settings: Settings, jobs: int):
+def _execute(variants: list[Claim], settings: Settings, jobs: int, executor: str, address: str | None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .runner import run
@@ -160,7 +163,7 @@ def _execute(variants: list[Claim], settings: Settings, jobs: int):
             progress.update(bar, completed=done, total=total)
             progress.refresh()
 
-        return run(variants, settings, jobs=jobs, on_progress=tick)
+        return run(variants, settings, jobs=jobs, on_progress=tick, executor=executor, address=address)
 
 
 def _summary(results, title: str, mutant_mode: bool, failures=()) -> None:
@@ -204,14 +207,23 @@ def _timings(results) -> None:
         click.echo(f"  {row['seconds']:8.2f} s  {row['claim']}{' [' + row['variant'] + ']' if row['variant'] else ''}  {row['check']}")
 
 
-def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profile_time) -> int:
+def _check_executor(executor: str) -> None:
+    if executor == "ray":
+        try:
+            import ray  # noqa: F401
+        except ImportError as exc:
+            raise UsageProblem("--executor ray needs Ray: pip install -e '.[ray]'") from exc
+
+
+def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profile_time,
+                    executor="process", address=None) -> int:
     from .report import build_report, write_reports
 
     started = time.time()
     interrupted = False
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        results = _execute(variants, settings, jobs)
+        results = _execute(variants, settings, jobs, executor, address)
     except KeyboardInterrupt:
         interrupted = True
         results = []
@@ -238,12 +250,14 @@ def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profi
 @click.argument("patterns", nargs=-1, required=True)
 @click.option("--tag", "tags", multiple=True)
 @run_options
-def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, report_dir, instance, profile_time):
+def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, report_dir, instance, profile_time,
+            executor, address):
     """Run claims: 'all', an id, or glob patterns such as 'bias/*'."""
+    _check_executor(executor)
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
     settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
-    sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time))
+    sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time, executor, address))
 
 
 @main.command("mutants")
@@ -252,15 +266,16 @@ def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, rep
 @click.option("--tag", "tags", multiple=True)
 @run_options
 def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, device, timeout, report_dir,
-                instance, profile_time):
+                instance, profile_time, executor, address):
     """Run every mutant through its claim's checks; each must be killed (fail)."""
+    _check_executor(executor)
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
     variants = [c.mutated(m) for c in claims for m in c.mutants if mutant_name in (None, m.name)]
     if not variants:
         raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims")
     settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
-    sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time))
+    sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time, executor, address))
 
 
 def entry() -> None:

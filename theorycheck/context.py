@@ -49,6 +49,10 @@ def resolve_device(requested: str) -> str:
     return "cpu"
 
 
+def _content(value: Any) -> str:
+    return value.tobytes().hex() if isinstance(value, np.ndarray) and value.dtype != object else repr(value)
+
+
 @dataclass
 class Context:
     """What a check sees while evaluating instances."""
@@ -72,6 +76,15 @@ class Context:
 
     def numpy_rng(self, index: int, stream: int = 1) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([*self.seed_words, index, stream]))
+
+    def instance_rng(self, inst, stream: int = 0) -> np.random.Generator:
+        """A generator determined by the run seed and the instance's content, not by the check.
+
+        Two checks of a claim that share an expensive computation on the same instance (e.g. a
+        multi-start optimisation, memoised) then draw the same starts whichever check runs first.
+        """
+        return np.random.default_rng(np.random.SeedSequence(
+            [self.settings.seed, stream, stable_hash(*(_content(inst[k]) for k in sorted(inst)))]))
 
     def torch_generator(self, index: int, stream: int = 2):
         import torch

@@ -113,8 +113,24 @@ def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[in
                        reproduce=reproduce_command(claim, settings, index))
 
 
+EXECUTORS = ("process", "ray")
+
+
+def dispatch(tasks: list[Task], settings: Settings, jobs: int, executor: str, address: str | None):
+    """Yield ``(task, outcomes | TaskFailure)`` from the chosen executor."""
+    if executor == "process":
+        memory = default_memory_limit(jobs) if settings.device == "cpu" else None
+        return run_tasks(execute_task, tasks, jobs, settings.timeout, memory)
+    if executor == "ray":
+        from .ray_executor import run_tasks_ray
+
+        return run_tasks_ray(tasks, list(_VARIANTS.values()), settings, jobs, address)
+    raise ValueError(f"unknown executor {executor!r}; choose one of {', '.join(EXECUTORS)}")
+
+
 def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
-        on_progress: Callable[[int, int], None] | None = None) -> list[ClaimResult]:
+        on_progress: Callable[[int, int], None] | None = None, executor: str = "process",
+        address: str | None = None) -> list[ClaimResult]:
     """Run every check of every claim (variants included) and return one result per claim."""
     _VARIANTS.clear()
     _VARIANTS.update({(c.id, c.variant): c for c in claims})
@@ -123,8 +139,7 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
     outcomes: dict[tuple[str, str], dict[int, list[Outcome]]] = {}
     failures: dict[tuple[str, str], dict[int, str]] = {}
     done = 0
-    memory = default_memory_limit(jobs) if settings.device == "cpu" else None
-    for task, result in run_tasks(execute_task, tasks, jobs, settings.timeout, memory):
+    for task, result in dispatch(tasks, settings, jobs, executor, address):
         key = (task.claim_id, task.variant)
         if isinstance(result, TaskFailure):
             failures.setdefault(key, {})[task.check_index] = result.message
