@@ -62,13 +62,14 @@ def _check_report_dir(path: Path) -> Path:
     return path
 
 
-def _settings(seed, profile, instances, device, timeout, report_dir, instance) -> Settings:
+def _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit=None) -> Settings:
     try:
         resolved = resolve_device(device)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from exc
     return Settings(seed=seed, profile=profile, instances=instances, device=resolved, timeout=timeout,
-                    report_dir=_check_report_dir(Path(report_dir)), only_instance=instance)
+                    report_dir=_check_report_dir(Path(report_dir)), only_instance=instance,
+                    memory_limit=int(memory_limit * 2**30) if memory_limit else None)
 
 
 def run_options(fn):
@@ -88,6 +89,8 @@ def run_options(fn):
         click.option("--executor", type=click.Choice(("process", "ray")), default="process", show_default=True,
                      help="Where tasks run: a local process pool, or a Ray cluster (pip install -e '.[ray]')."),
         click.option("--address", default=None, help="Ray cluster address (default: start Ray locally)."),
+        click.option("--memory-limit", type=click.FloatRange(0.5, 1e6), default=None,
+                     help="GiB of address space per worker on CPU (default: 80% of RAM / jobs)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -207,6 +210,10 @@ def _timings(results) -> None:
         click.echo(f"  {row['seconds']:8.2f} s  {row['claim']}{' [' + row['variant'] + ']' if row['variant'] else ''}  {row['check']}")
 
 
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _check_executor(executor: str) -> None:
     if executor == "ray":
         try:
@@ -219,19 +226,19 @@ def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profi
                     executor="process", address=None) -> int:
     from .report import build_report, write_reports
 
+    from .runner import Interrupted
+
     started = time.time()
-    interrupted = False
-    previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         results = _execute(variants, settings, jobs, executor, address)
-    except KeyboardInterrupt:
-        interrupted = True
-        results = []
+    except Interrupted as stop:
+        _summary(stop.results, f"partial summary: {len(stop.results)} of {len(variants)} finished", mutant_mode)
+        click.echo("interrupted: no report written; the previous report in "
+                   f"{settings.report_dir} was left as it was", err=True)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
-    if interrupted:
-        click.echo("interrupted: the previous report in the report directory was left as it was", err=True)
-        return 130
     title = "mutants" if mutant_mode else "claims"
     _summary(results, title, mutant_mode, failures)
     if profile_time:
@@ -251,12 +258,12 @@ def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profi
 @click.option("--tag", "tags", multiple=True)
 @run_options
 def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, report_dir, instance, profile_time,
-            executor, address):
+            executor, address, memory_limit):
     """Run claims: 'all', an id, or glob patterns such as 'bias/*'."""
     _check_executor(executor)
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
-    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
+    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit)
     sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time, executor, address))
 
 
@@ -266,7 +273,7 @@ def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, rep
 @click.option("--tag", "tags", multiple=True)
 @run_options
 def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, device, timeout, report_dir,
-                instance, profile_time, executor, address):
+                instance, profile_time, executor, address, memory_limit):
     """Run every mutant through its claim's checks; each must be killed (fail)."""
     _check_executor(executor)
     reg = _load()
@@ -274,7 +281,7 @@ def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, dev
     variants = [c.mutated(m) for c in claims for m in c.mutants if mutant_name in (None, m.name)]
     if not variants:
         raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims")
-    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance)
+    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit)
     sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time, executor, address))
 
 

@@ -28,6 +28,7 @@ class Settings:
     timeout: float | None = 300.0
     report_dir: Path = Path("reports")
     only_instance: int | None = None  # reproduce exactly one instance
+    memory_limit: int | None = None  # address-space cap per worker in bytes (None: a default)
 
     @property
     def full(self) -> bool:

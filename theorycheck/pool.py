@@ -7,9 +7,12 @@ and the run goes on.
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing as mp
 import os
 import resource
+import signal
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -31,7 +34,19 @@ def _limit_memory(limit_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (new, hard))
 
 
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this worker when the main process dies (even by kill -9), so none is orphaned."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:  # pragma: no cover - no libc: the main process still kills workers on exit
+            pass
+
+
 def _worker(conn: Connection, fn: Callable[[Any], Any], memory_limit: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles interrupts
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent()
     _limit_memory(memory_limit)
     try:
         import torch

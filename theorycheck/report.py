@@ -147,3 +147,15 @@ def write_reports(report: dict[str, Any], folder: Path, stem: str = "report") ->
     for path, text in zip(paths, texts):
         write_atomic(path, text)
     return paths
+
+
+TIMING_KEYS = {"seconds", "wall_seconds", "started", "timings", "solve_time", "solver_seconds", "command", "jobs"}
+
+
+def without_timings(value: Any) -> Any:
+    """A report (or part of one) with every timing and invocation field removed, for comparisons."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [without_timings(v) for v in value]
+    return value

@@ -22,6 +22,14 @@ _VARIANTS: dict[tuple[str, str], Claim] = {}
 _SETTINGS: list[Settings] = []
 
 
+class Interrupted(KeyboardInterrupt):
+    """The run was interrupted; ``results`` holds the claims whose checks had all finished."""
+
+    def __init__(self, results: list["ClaimResult"]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
 @dataclass(frozen=True)
 class Task:
     claim_id: str
@@ -119,7 +127,9 @@ EXECUTORS = ("process", "ray")
 def dispatch(tasks: list[Task], settings: Settings, jobs: int, executor: str, address: str | None):
     """Yield ``(task, outcomes | TaskFailure)`` from the chosen executor."""
     if executor == "process":
-        memory = default_memory_limit(jobs) if settings.device == "cpu" else None
+        memory = None
+        if settings.device == "cpu":
+            memory = settings.memory_limit or default_memory_limit(jobs)
         return run_tasks(execute_task, tasks, jobs, settings.timeout, memory)
     if executor == "ray":
         from .ray_executor import run_tasks_ray
@@ -138,16 +148,28 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
     tasks = plan(claims, settings, jobs)
     outcomes: dict[tuple[str, str], dict[int, list[Outcome]]] = {}
     failures: dict[tuple[str, str], dict[int, str]] = {}
+    remaining: dict[tuple[str, str], int] = {}
+    for task in tasks:
+        remaining[(task.claim_id, task.variant)] = remaining.get((task.claim_id, task.variant), 0) + 1
     done = 0
-    for task, result in dispatch(tasks, settings, jobs, executor, address):
-        key = (task.claim_id, task.variant)
-        if isinstance(result, TaskFailure):
-            failures.setdefault(key, {})[task.check_index] = result.message
-        else:
-            outcomes.setdefault(key, {}).setdefault(task.check_index, []).extend(result)
-        done += 1
-        if on_progress:
-            on_progress(done, len(tasks))
+    try:
+        for task, result in dispatch(tasks, settings, jobs, executor, address):
+            key = (task.claim_id, task.variant)
+            if isinstance(result, TaskFailure):
+                failures.setdefault(key, {})[task.check_index] = result.message
+            else:
+                outcomes.setdefault(key, {}).setdefault(task.check_index, []).extend(result)
+            remaining[key] -= 1
+            done += 1
+            if on_progress:
+                on_progress(done, len(tasks))
+    except KeyboardInterrupt:
+        finished = [c for c in claims if remaining.get((c.id, c.variant), 0) == 0]
+        raise Interrupted(_conclude_all(finished, outcomes, failures, settings)) from None
+    return _conclude_all(claims, outcomes, failures, settings)
+
+
+def _conclude_all(claims, outcomes, failures, settings) -> list[ClaimResult]:
     results = [conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings)
                for c in claims]
     mark_dependencies(results)

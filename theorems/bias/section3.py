@@ -85,7 +85,7 @@ def best_of_restarts(i, ctx) -> optimize.Minimum:
     """Best L-BFGS limit point from random starts (8 quick, 30 full), memoised per instance."""
     key = (i.M.tobytes(), i.r, i.lam, ctx.settings.seed)
     if key not in _BEST:
-        rng = np.random.default_rng(np.frombuffer(key[0], dtype=np.uint32))
+        rng = ctx.instance_rng(i)
         scale = np.sqrt(np.linalg.norm(i.M, 2) / i.r)
         starts = [scale * rng.standard_normal((i.d2 + i.d0, i.r)) for _ in range(30 if ctx.full else 8)]
         if len(_BEST) > 256:
