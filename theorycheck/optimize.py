@@ -47,12 +47,22 @@ class Minimum:
     grad_norm: float
 
 
-def minimize_restarts(f: TorchObjective, starts: Sequence[np.ndarray], gtol: float = 1e-10,
-                      max_iter: int = 5000) -> list[Minimum]:
-    """L-BFGS from every start; returns the limit points sorted by value (best first)."""
+def minimize_restarts(f: TorchObjective | None, starts: Sequence[np.ndarray], gtol: float = 1e-10,
+                      max_iter: int = 5000,
+                      value_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None) -> list[Minimum]:
+    """L-BFGS from every start; returns the limit points sorted by value (best first).
+
+    ``f`` is differentiated by autograd; for small problems a hand-written numpy
+    ``value_and_grad(x) -> (value, gradient)`` (same shape as the starts) is about ten times faster.
+    """
     results = []
     for x0 in starts:
-        fg = _as_numpy_fn(f, x0.shape)
+        if value_and_grad is None:
+            fg = _as_numpy_fn(f, x0.shape)
+        else:
+            def fg(flat, shape=x0.shape):
+                value, grad = value_and_grad(flat.reshape(shape))
+                return float(value), np.asarray(grad, dtype=float).ravel()
         res = minimize(fg, x0.ravel(), jac=True, method="L-BFGS-B",
                        options={"gtol": gtol, "ftol": 1e-15, "maxiter": max_iter, "maxcor": 30})
         g = fg(res.x)[1]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
-import torch
 
 from theorycheck import (ConvexProgram, Program, Relation, Source, Tolerance, declare, mutant, optimize,
                          solver_tolerance)
@@ -68,14 +67,18 @@ def qp_values(i) -> dict:
     return {"sigma": padded_singular_values(i.M, i.r)[0], "weight": i.lam / i.r}
 
 
-def untied_objective(i):
-    M = torch.as_tensor(i.M)
+def untied_value_and_grad(i):
+    """Objective (6) of the stacked factors W = [U; V] and its gradient
+    (grad_U = 2(UV' - M)V + 2 lam U diag(||v_i||^2), and symmetrically for V)."""
 
-    def f(W):
+    def fg(W: np.ndarray) -> tuple[float, np.ndarray]:
         U, V = W[: i.d2], W[i.d2:]
-        return ((M - U @ V.T) ** 2).sum() + i.lam * ((U**2).sum(0) * (V**2).sum(0)).sum()
+        R = U @ V.T - i.M
+        nu, nv = (U**2).sum(0), (V**2).sum(0)
+        grad = np.vstack([2 * R @ V + 2 * i.lam * U * nv, 2 * R.T @ U + 2 * i.lam * V * nu])
+        return float((R**2).sum() + i.lam * (nu * nv).sum()), grad
 
-    return f
+    return fg
 
 
 _BEST: dict[tuple, optimize.Minimum] = {}
@@ -90,7 +93,7 @@ def best_of_restarts(i, ctx) -> optimize.Minimum:
         starts = [scale * rng.standard_normal((i.d2 + i.d0, i.r)) for _ in range(30 if ctx.full else 8)]
         if len(_BEST) > 256:
             _BEST.clear()
-        _BEST[key] = optimize.minimize_restarts(untied_objective(i), starts, gtol=1e-11)[0]
+        _BEST[key] = optimize.minimize_restarts(None, starts, gtol=1e-11, value_and_grad=untied_value_and_grad(i))[0]
     return _BEST[key]
 
 
