@@ -102,7 +102,8 @@ def test_same_seed_same_report_any_jobs_and_process(tmp_path):
 
 
 ARG = st.one_of(
-    st.sampled_from(["run", "mutants", "show", "list", "toy/*", "toy/rate-1", "no/such", "all", "[", "--help"]),
+    st.sampled_from(["run", "mutants", "show", "list", "diff", "toy/*", "toy/rate-1", "no/such", "all", "[",
+                     "--help", "corrupt.json"]),
     st.tuples(st.sampled_from(["--instances", "--jobs", "--timeout", "--seed", "--device", "--profile",
                                "--report-dir", "--mutant", "--tag", "--bogus"]),
               st.one_of(st.integers(-10**20, 10**20).map(str), st.sampled_from(["", "x", "1e3", "nan", "-0",
@@ -115,6 +116,7 @@ ARG = st.one_of(
 def test_generated_command_lines_are_refused_cleanly(tmp_path_factory, words):
     argv = [w for item in words for w in (item if isinstance(item, tuple) else (item,))]
     work = tmp_path_factory.mktemp("cwd")
+    (work / "corrupt.json").write_text('{"claims": [{"id": 1')
     if "run" in argv[:1] or "mutants" in argv[:1]:
         argv += ["--instances", "2", "--timeout", "60"] if "--instances" not in argv else []
     done = _in_process(argv, work)
@@ -123,7 +125,7 @@ def test_generated_command_lines_are_refused_cleanly(tmp_path_factory, words):
     assert "Traceback" not in err, (argv, err)
     if code == 2:
         assert len(err.strip().splitlines()) == 1, (argv, err)
-    written = [p for p in work.rglob("*") if p.is_file() and "reports" not in p.parts]
+    written = [p for p in work.rglob("*") if p.is_file() and "reports" not in p.parts and p.name != "corrupt.json"]
     assert not written, (argv, written)
 
 
@@ -132,3 +134,20 @@ def _in_process(argv: list[str], cwd: Path) -> tuple[int, str]:
     done = subprocess.run([sys.executable, "-c", "from theorycheck.cli import entry; entry()", *argv],
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=240)
     return done.returncode, done.stderr
+
+
+def test_diff_reports_changes_and_refuses_corrupt_json(tmp_path):
+    good = tmp_path / "a.json"
+    assert cli("run", "toy/numeric-1", "--report-dir", str(tmp_path)).returncode == 0
+    (tmp_path / "report.json").rename(good)
+    same = cli("diff", str(good), str(good))
+    assert same.returncode == 0 and "0 difference(s)" in same.stdout
+    edited = tmp_path / "b.json"
+    edited.write_text(good.read_text().replace('"verdict": "passed"', '"verdict": "failed"', 1))
+    changed = cli("diff", str(good), str(edited))
+    assert changed.returncode == 1 and "verdict passed -> failed" in changed.stdout
+    for corrupt in ('{"claims": [', "[]", "\x00\xff"):
+        bad = tmp_path / "bad.json"
+        bad.write_bytes(corrupt.encode("latin-1"))
+        done = cli("diff", str(good), str(bad))
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr

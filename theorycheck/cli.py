@@ -298,3 +298,42 @@ def entry() -> None:
         message = exc.format_message().replace("\n", " ")
         click.echo(f"theorycheck: error: {message}", err=True)
         sys.exit(2 if isinstance(exc, (click.UsageError, UsageProblem)) or exc.exit_code == 2 else exc.exit_code)
+
+
+def _read_report(path: str) -> dict:
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        claims = {(c["id"], c.get("variant", "")): c for c in data["claims"]}
+    except FileNotFoundError as exc:
+        raise UsageProblem(f"no report at {path!r}") from exc
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise UsageProblem(f"{path!r} is not a theorycheck report.json ({type(exc).__name__})") from exc
+    return claims
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+def diff(old: str, new: str) -> None:
+    """Compare two report.json files: changed verdicts and edited claims (fingerprints)."""
+    before, after = _read_report(old), _read_report(new)
+    changed = 0
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        name = key[0] + (f" [{key[1]}]" if key[1] else "")
+        if a is None or b is None:
+            click.echo(f"{'added' if a is None else 'removed'}: {name}")
+            changed += 1
+            continue
+        notes = []
+        if a["verdict"] != b["verdict"]:
+            notes.append(f"verdict {a['verdict']} -> {b['verdict']}")
+        if a.get("fingerprint") != b.get("fingerprint"):
+            notes.append("statement or claimed side edited")
+        if notes:
+            changed += 1
+            click.echo(f"changed: {name}: {'; '.join(notes)}")
+    click.echo(f"{changed} difference(s)")
+    sys.exit(1 if changed else 0)
