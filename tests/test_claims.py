@@ -24,7 +24,7 @@ def test_claim_passes(claim_id, tmp_path):
 def test_every_mutant_is_killed(claim_id, tmp_path):
     claim = REGISTRY.claims[claim_id]
     results = run_claims([claim.mutated(m) for m in claim.mutants],
-                         Settings(report_dir=tmp_path, device="cpu"), jobs=2)
+                         Settings(report_dir=tmp_path, device="cpu", stop_at_kill=True), jobs=2)
     survivors = {r.variant: [f"{c.kind}: {c.verdict.value}: {c.message}" for c in r.checks]
                  for r in results if r.verdict is not Verdict.FAILED}
     assert not survivors, survivors

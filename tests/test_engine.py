@@ -138,3 +138,15 @@ def test_failing_claim_exits_1_and_prints_the_reproduce_command(tmp_path):
     failing = cli("run", "faulty/nan-1", "--report-dir", str(tmp_path), modules="fixtures.faulty")
     assert failing.returncode == 1
     assert "reproduce: theorycheck run faulty/nan-1 --seed 0 --profile quick" in failing.stdout
+
+
+def test_a_bad_dependency_quarantines_only_that_claim():
+    make = toy.relation.__class__
+    reg = Registry()
+    reg.add(make(**{**toy.relation.__dict__, "id": "toy/a-1", "depends_on": ("toy/missing-1",)}), "mod.a")
+    reg.add(make(**{**toy.relation.__dict__, "id": "toy/b-1", "depends_on": ("toy/a-1",)}), "mod.b")
+    reg.add(make(**{**toy.relation.__dict__, "id": "toy/c-1"}), "mod.c")
+    reg.quarantine_bad_dependencies()
+    assert list(reg.claims) == ["toy/c-1"]
+    assert [f.module for f in reg.failures] == ["mod.a", "mod.b"]
+    assert "names no claim: 'toy/missing-1'" in reg.failures[0].message

@@ -11,6 +11,7 @@ import signal
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
@@ -270,9 +271,11 @@ def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, rep
 @main.command("mutants")
 @click.argument("patterns", nargs=-1)
 @click.option("--mutant", "mutant_name", default=None, help="Only the mutant with this name.")
+@click.option("--full-evidence", is_flag=True,
+              help="Run every check of every mutant (default: stop a mutant at its first failing check).")
 @click.option("--tag", "tags", multiple=True)
 @run_options
-def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, device, timeout, report_dir,
+def mutants_cmd(patterns, mutant_name, full_evidence, tags, profile, instances, seed, jobs, device, timeout, report_dir,
                 instance, profile_time, executor, address, memory_limit):
     """Run every mutant through its claim's checks; each must be killed (fail)."""
     _check_executor(executor)
@@ -281,7 +284,8 @@ def mutants_cmd(patterns, mutant_name, tags, profile, instances, seed, jobs, dev
     variants = [c.mutated(m) for c in claims for m in c.mutants if mutant_name in (None, m.name)]
     if not variants:
         raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims")
-    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit)
+    settings = replace(_settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit),
+                       stop_at_kill=not full_evidence)
     sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time, executor, address))
 
 

@@ -29,6 +29,7 @@ class Settings:
     report_dir: Path = Path("reports")
     only_instance: int | None = None  # reproduce exactly one instance
     memory_limit: int | None = None  # address-space cap per worker in bytes (None: a default)
+    stop_at_kill: bool = False  # for mutants: skip a variant's remaining work once a check failed
 
     @property
     def full(self) -> bool:
@@ -61,11 +62,20 @@ class Context:
     settings: Settings
     claim_id: str
     check_index: int
+    space_slot: int | None = None  # the first check of the claim drawing from the same space
     cache: dict[str, Any] = field(default_factory=dict)
 
     @property
     def seed_words(self) -> list[int]:
+        """Seeds of this check's own random streams."""
         return [self.settings.seed, stable_hash(self.claim_id), self.check_index]
+
+    @property
+    def instance_seed_words(self) -> list[int]:
+        """Seeds of the instances: shared by every check of the claim that uses the same space, so
+        instance k is the same object for all of them (and expensive work on it can be reused)."""
+        slot = self.check_index if self.space_slot is None else self.space_slot
+        return [self.settings.seed, stable_hash(self.claim_id), slot]
 
     @property
     def device(self) -> str:

@@ -27,6 +27,13 @@ class TaskFailure:
     message: str
 
 
+@dataclass(frozen=True)
+class TaskSkipped:
+    """A task that was not run because ``skip`` said it was no longer needed."""
+
+    reason: str
+
+
 def _limit_memory(limit_bytes: int | None) -> None:
     if limit_bytes:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -90,14 +97,19 @@ class _Slot:
 
 
 def run_tasks(fn: Callable[[Any], Any], tasks: Iterable[Any], jobs: int, timeout: float | None,
-              memory_limit: int | None = None) -> Iterator[tuple[Any, Any]]:
-    """Yield ``(task, result)`` as tasks finish; ``result`` is a :class:`TaskFailure` on failure."""
+              memory_limit: int | None = None,
+              skip: Callable[[Any], str | None] | None = None) -> Iterator[tuple[Any, Any]]:
+    """Yield ``(task, result)`` as tasks finish; ``result`` is a :class:`TaskFailure` on failure and
+    a :class:`TaskSkipped` for a task that ``skip(task)`` (checked just before it would start)
+    gives a reason not to run."""
     ctx = mp.get_context("fork")
     pending = list(tasks)[::-1]
     slots = [_Slot(ctx, fn, memory_limit) for _ in range(max(1, min(jobs, len(pending))))]
     try:
         while pending or any(s.task is not None for s in slots):
             for i, slot in enumerate(slots):
+                while slot.task is None and pending and skip is not None and (reason := skip(pending[-1])):
+                    yield pending.pop(), TaskSkipped(reason)
                 if slot.task is None and pending:
                     slot.task, slot.started = pending.pop(), time.monotonic()
                     try:

@@ -29,6 +29,7 @@ class LoadFailure:
     module: str
     source_key: str
     message: str
+    quarantined: bool = False  # a claim dropped for a bad depends_on (its module did load)
 
     @property
     def id(self) -> str:
@@ -39,27 +40,32 @@ class LoadFailure:
 class Registry:
     claims: dict[str, Claim] = field(default_factory=dict)
     failures: list[LoadFailure] = field(default_factory=list)
+    modules: dict[str, str] = field(default_factory=dict)  # claim id -> module that declared it
 
-    def add(self, claim: Claim) -> None:
+    def add(self, claim: Claim, module: str = "") -> None:
         validate(claim)
         if claim.id in self.claims:
             raise ClaimDeclarationError(f"claim {claim.id!r}: duplicate id")
         self.claims[claim.id] = claim
+        self.modules[claim.id] = module
 
-    def check_dependencies(self) -> None:
-        unloaded = {f.source_key for f in self.failures}
+    def dependency_problems(self) -> list[tuple[str, str]]:
+        """``(claim id, message)`` for each depends_on naming no claim or lying on a cycle."""
+        problems: list[tuple[str, str]] = []
+        unloaded = {f.source_key for f in self.failures if not f.quarantined}
         for claim in self.claims.values():
             for dep in claim.depends_on:
                 if dep not in self.claims and dep.split("/", 1)[0] not in unloaded:
-                    raise ClaimDeclarationError(f"claim {claim.id!r}: depends_on names no claim: {dep!r}")
+                    problems.append((claim.id, f"claim {claim.id!r}: depends_on names no claim: {dep!r}"))
         state: dict[str, int] = {}
 
         def visit(cid: str, path: list[str]) -> None:
             if state.get(cid) == 2:
                 return
             if state.get(cid) == 1:
-                cycle = " -> ".join(path[path.index(cid):] + [cid])
-                raise ClaimDeclarationError(f"claim {cid!r}: depends_on forms a cycle: {cycle}")
+                cycle = path[path.index(cid):] + [cid]
+                problems.append((cid, f"claim {cid!r}: depends_on forms a cycle: {' -> '.join(cycle)}"))
+                return
             state[cid] = 1
             for dep in self.claims[cid].depends_on:
                 if dep in self.claims:
@@ -68,6 +74,23 @@ class Registry:
 
         for cid in self.claims:
             visit(cid, [])
+        return problems
+
+    def check_dependencies(self) -> None:
+        """Raise :class:`ClaimDeclarationError` for the first dependency problem."""
+        problems = self.dependency_problems()
+        if problems:
+            raise ClaimDeclarationError(problems[0][1])
+
+    def quarantine_bad_dependencies(self) -> None:
+        """Turn each claim with a dependency problem into a load failure; the rest stays runnable."""
+        while problems := self.dependency_problems():
+            for cid, message in problems:
+                if cid in self.claims:
+                    del self.claims[cid]
+                    module = self.modules.get(cid, cid.split("/", 1)[0])
+                    self.failures.append(LoadFailure(module, cid.split("/", 1)[0],
+                                                     f"ClaimDeclarationError: {message}", quarantined=True))
 
     def select(self, patterns: Sequence[str], tags: Sequence[str] = ()) -> list[Claim]:
         """Claims matching any pattern ('all' matches everything), in registry order."""
@@ -117,13 +140,13 @@ def load(modules: Iterable[str] | None = None) -> Registry:
         added: list[str] = []
         try:
             for claim in claims:
-                registry.add(claim)
+                registry.add(claim, name)
                 added.append(claim.id)
         except (ClaimDeclarationError, ValueError) as exc:
             for cid in added:
                 registry.claims.pop(cid, None)
             registry.failures.append(LoadFailure(name, key, f"{type(exc).__name__}: {exc}"))
-    registry.check_dependencies()
+    registry.quarantine_bad_dependencies()
     return registry
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .checks.base import CheckResult, Outcome, jsonable
 from .claim import Claim
 from .context import Context, Settings
-from .pool import TaskFailure, default_memory_limit, run_tasks
+from .pool import TaskFailure, TaskSkipped, default_memory_limit, run_tasks
 from .verdict import Verdict, claim_verdict
 
 _VARIANTS: dict[tuple[str, str], Claim] = {}
@@ -67,8 +67,16 @@ def execute_task(task: Task) -> list[Outcome]:
     """Run one chunk (in a worker); the claim variant and settings were set before forking."""
     claim = _VARIANTS[(task.claim_id, task.variant)]
     check = claim.checks[task.check_index]
-    ctx = Context(_SETTINGS[0], claim.id, task.check_index)
+    ctx = Context(_SETTINGS[0], claim.id, task.check_index, space_slot(claim, task.check_index))
     return check.evaluate_many(claim, task.indices, ctx)
+
+
+def space_slot(claim: Claim, check_index: int) -> int | None:
+    """Index of the first check of ``claim`` that draws from the same space as check ``check_index``."""
+    space = getattr(claim.checks[check_index], "space", None)
+    if space is None:
+        return None
+    return next(j for j, c in enumerate(claim.checks) if getattr(c, "space", None) is space)
 
 
 def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
@@ -96,10 +104,15 @@ def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> st
 
 
 def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[int, str],
-             settings: Settings) -> ClaimResult:
+             settings: Settings, skipped: dict[int, str] | None = None) -> ClaimResult:
     results = []
     for ci, check in enumerate(claim.checks):
         start = time.perf_counter()
+        partial = outcomes.get(ci, [])
+        if skipped and ci in skipped and ci not in failures and not any(o.ok is False for o in partial):
+            results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.SKIPPED,
+                                       message=skipped[ci]))
+            continue
         if ci in failures:
             results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.ERROR,
                                        message=failures[ci].strip().splitlines()[0][:500],
@@ -124,13 +137,14 @@ def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[in
 EXECUTORS = ("process", "ray")
 
 
-def dispatch(tasks: list[Task], settings: Settings, jobs: int, executor: str, address: str | None):
-    """Yield ``(task, outcomes | TaskFailure)`` from the chosen executor."""
+def dispatch(tasks: list[Task], settings: Settings, jobs: int, executor: str, address: str | None,
+             skip: Callable[[Task], str | None] | None = None):
+    """Yield ``(task, outcomes | TaskFailure | TaskSkipped)`` from the chosen executor."""
     if executor == "process":
         memory = None
         if settings.device == "cpu":
             memory = settings.memory_limit or default_memory_limit(jobs)
-        return run_tasks(execute_task, tasks, jobs, settings.timeout, memory)
+        return run_tasks(execute_task, tasks, jobs, settings.timeout, memory, skip)
     if executor == "ray":
         from .ray_executor import run_tasks_ray
 
@@ -148,29 +162,43 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
     tasks = plan(claims, settings, jobs)
     outcomes: dict[tuple[str, str], dict[int, list[Outcome]]] = {}
     failures: dict[tuple[str, str], dict[int, str]] = {}
+    skipped: dict[tuple[str, str], dict[int, str]] = {}
     remaining: dict[tuple[str, str], int] = {}
     for task in tasks:
         remaining[(task.claim_id, task.variant)] = remaining.get((task.claim_id, task.variant), 0) + 1
     done = 0
+    killed: set[tuple[str, str]] = set()
+
+    def skip(task: Task) -> str | None:
+        if (task.claim_id, task.variant) in killed:
+            return "not run: another check already refuted this variant (mutants stop at the first kill)"
+        return None
+
     try:
-        for task, result in dispatch(tasks, settings, jobs, executor, address):
+        for task, result in dispatch(tasks, settings, jobs, executor, address,
+                                     skip if settings.stop_at_kill else None):
             key = (task.claim_id, task.variant)
             if isinstance(result, TaskFailure):
                 failures.setdefault(key, {})[task.check_index] = result.message
+            elif isinstance(result, TaskSkipped):
+                skipped.setdefault(key, {})[task.check_index] = result.reason
             else:
                 outcomes.setdefault(key, {}).setdefault(task.check_index, []).extend(result)
+                if any(o.ok is False for o in result):
+                    killed.add(key)
             remaining[key] -= 1
             done += 1
             if on_progress:
                 on_progress(done, len(tasks))
     except KeyboardInterrupt:
         finished = [c for c in claims if remaining.get((c.id, c.variant), 0) == 0]
-        raise Interrupted(_conclude_all(finished, outcomes, failures, settings)) from None
-    return _conclude_all(claims, outcomes, failures, settings)
+        raise Interrupted(_conclude_all(finished, outcomes, failures, skipped, settings)) from None
+    return _conclude_all(claims, outcomes, failures, skipped, settings)
 
 
-def _conclude_all(claims, outcomes, failures, settings) -> list[ClaimResult]:
-    results = [conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings)
+def _conclude_all(claims, outcomes, failures, skipped, settings) -> list[ClaimResult]:
+    results = [conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings,
+                        skipped.get((c.id, c.variant), {}))
                for c in claims]
     mark_dependencies(results)
     return results

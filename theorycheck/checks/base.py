@@ -128,7 +128,7 @@ class Check:
 
     def instance(self, ctx: Context, index: int):
         space = getattr(self, "space", None)
-        return None if space is None else space.sample(ctx.seed_words, index)
+        return None if space is None else space.sample(ctx.instance_seed_words, index)
 
     def evaluate(self, claim: "Claim", index: int, ctx: Context) -> Outcome:
         raise NotImplementedError

@@ -90,11 +90,12 @@ class BoundSearch(Check):
                 if step == 0:
                     raise CheckError(f"observed/claimed not finite at the random start: {obs}, {bound}")
                 break
-            band = float(self.tolerance.band(float(bound)))
-            margin = float(signed) - band
+            obs_v, bound_v = float(obs.detach()), float(bound.detach())
+            band = float(self.tolerance.band(bound_v))
+            margin = float(signed.detach()) - band
             if best is None or margin > best[0]:
-                ratio = float(obs / bound) if float(bound) != 0 else float("nan")
-                best = (margin, float(obs), float(bound), ratio, step,
+                ratio = obs_v / bound_v if bound_v != 0 else float("nan")
+                best = (margin, obs_v, bound_v, ratio, step,
                         {n: t_inst[n].detach().cpu().numpy().copy() for n in self.variables})
             if step == steps:
                 break

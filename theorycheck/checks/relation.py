@@ -38,8 +38,8 @@ def relation_margin(observed: np.ndarray, claimed: np.ndarray, relation: str,
         raise ValueError(f"unknown relation {relation!r}; expected one of {RELATIONS}")
     margin = float(np.max(excess)) if excess.size else 0.0
     details: dict[str, Any] = {"max_abs_error": float(np.max(np.abs(observed - claimed))) if observed.size else 0.0}
-    if relation != "==" and observed.size == 1 and float(claimed) != 0:
-        details["ratio"] = float(observed) / float(claimed)
+    if relation != "==" and observed.size == 1 and claimed.size == 1 and claimed.item() != 0:
+        details["ratio"] = observed.item() / claimed.item()
     return margin, details
 
 
