@@ -1,0 +1,134 @@
+"""theorycheck benchmarks: every figure is a ratio measured side by side in one run.
+
+    python benchmarks/run.py                 # CPU benchmarks, about 3 minutes on 2 cores
+    python benchmarks/run.py --quick         # a smoke test of every benchmark, seconds
+    python benchmarks/run.py --runner-all    # also `theorycheck run all --profile quick` (minutes)
+    python benchmarks/run.py --device cuda   # also the GPU Monte-Carlo goals (needs CUDA)
+
+Results go to ``benchmarks/results.json`` (``--out``) with the machine they were measured on.
+Torch runs on one thread, as in the engine's workers, except for the CPU side of ``--device cuda``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_convex  # noqa: E402
+import bench_montecarlo  # noqa: E402
+import bench_runner  # noqa: E402
+
+RUNNER_SUBSET = ("prelim/*", "nuclear/*")  # `--runner-all` times every claim
+SCALING_SUBSET = ("prelim/*",)
+
+
+def sizes(quick: bool) -> dict[str, Any]:
+    if quick:
+        return dict(masks=20_000, loop_masks=500, rounds=1, small_instances=16, small_masks=2_000,
+                    convex_dims=(4,), convex_instances=10, copies=5, runner=("tools/theorem-18",),
+                    scaling=("tools/theorem-18",), counts=(2, 4), jobs_rounds=1,
+                    gpu=dict(instances=64, masks=2_000, cpu_instances=8, large_masks=20_000, rounds=1))
+    return dict(masks=1_000_000, loop_masks=20_000, rounds=2, small_instances=256, small_masks=20_000,
+                convex_dims=(4, 8), convex_instances=100, copies=10, runner=RUNNER_SUBSET,
+                scaling=SCALING_SUBSET, counts=(10, 20, 40), jobs_rounds=1,
+                gpu=dict(instances=4096, masks=100_000, cpu_instances=256, large_masks=1_000_000, rounds=3))
+
+
+def machine() -> dict[str, Any]:
+    info = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
+            "torch": torch.__version__, "load_average_at_start": os.getloadavg()}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name()
+    return info
+
+
+def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
+    chosen: dict[str, Callable[[], Any]] = {}
+    for shape in bench_montecarlo.NETS:
+        chosen["montecarlo_loop_vs_batched_" + "x".join(map(str, shape))] = lambda shape=shape: \
+            bench_montecarlo.loop_vs_batched(shape, s["masks"], s["loop_masks"], s["rounds"])
+    chosen["montecarlo_many_small_cpu"] = lambda: bench_montecarlo.many_small(
+        "cpu", s["small_instances"], s["small_masks"], 1 << 20, s["rounds"])
+    for d in s["convex_dims"]:
+        chosen[f"convex_prox_d{d}"] = lambda d=d: bench_convex.compare(d, s["convex_instances"], s["copies"],
+                                                                      s["rounds"])
+    if not args.skip_runner:
+        chosen["runner_quick_subset"] = lambda: bench_runner.quick_profile(s["runner"], 2)
+        chosen["runner_jobs2_vs_jobs1"] = lambda: bench_runner.jobs_speedup(s["runner"], s["jobs_rounds"])
+        chosen["runner_full_vs_instances"] = lambda: bench_runner.instance_scaling(s["scaling"], s["counts"])
+    if args.runner_all:
+        chosen["runner_quick_all"] = lambda: bench_runner.quick_profile(["all"], 2)
+        chosen["runner_all_jobs2_vs_jobs1"] = lambda: bench_runner.jobs_speedup(["all"], 1)
+    if args.device == "cuda":
+        chosen["montecarlo_cuda_vs_cpu"] = lambda: bench_montecarlo.cuda_vs_cpu(**s["gpu"])
+    return chosen
+
+
+HEADLINES = {
+    "montecarlo_many_small_cpu": ("speedup", "sample_batch / one instance at a time (CPU)"),
+    "runner_jobs2_vs_jobs1": ("speedup", "--jobs 2 / --jobs 1"),
+    "runner_all_jobs2_vs_jobs1": ("speedup", "run all: --jobs 2 / --jobs 1"),
+    "runner_quick_subset": ("wall_seconds", "quick profile wall seconds (subset, --jobs 2)"),
+    "runner_quick_all": ("wall_seconds", "run all --profile quick wall seconds (--jobs 2)"),
+    "runner_full_vs_instances": ("r_squared", "full profile: R^2 of time vs --instances"),
+    "montecarlo_cuda_vs_cpu": ("many_small_cuda_over_cpu", "many small instances: CUDA / CPU"),
+}
+
+
+def headline(name: str, result: dict[str, Any]) -> str:
+    if name.startswith("convex_"):
+        w = result["wall_over_in_solver"]
+        return (f"d={result['d']}: rebuild / parameter {result['rebuild_over_parameter']:.1f}x, "
+                f"rebuild / engine direct {result['rebuild_over_engine_direct']:.1f}x; wall / in-solver: "
+                + ", ".join(f"{k} {v:.2f}" for k, v in w.items()))
+    if name.startswith("montecarlo_loop_vs_batched"):
+        return (f"net {result['shape_d2_r_d0']}: engine estimator / per-mask Python loop {result['speedup']:.3g}x "
+                f"({result['engine_masks_per_s']:.3g} vs {result['loop_masks_per_s']:.3g} masks/s)")
+    key, what = HEADLINES[name]
+    text = f"{what}: {result[key]:.3g}"
+    if name == "montecarlo_cuda_vs_cpu":
+        text += (f" (vs the best CPU path {result['many_small_cuda_over_best_cpu_path']:.3g}; "
+                 f"{result['many_small']['cuda']['batched_mask_instances_per_s']:.3g} mask-instances/s on CUDA; "
+                 f"one large instance CUDA / CPU {result['one_large_cuda_over_cpu']:.3g})")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test, not a measurement")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--runner-all", action="store_true", help="also time `theorycheck run all` (minutes)")
+    parser.add_argument("--skip-runner", action="store_true", help="no `theorycheck run` subprocesses")
+    parser.add_argument("--only", default=None, help="comma-separated benchmark names (prefixes)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results.json")
+    args = parser.parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        parser.error("--device cuda needs a CUDA build of torch and a GPU")
+    torch.set_num_threads(1)
+    chosen = benchmarks(args, sizes(args.quick))
+    if args.only:
+        prefixes = args.only.split(",")
+        chosen = {k: v for k, v in chosen.items() if any(k.startswith(p) for p in prefixes)}
+    results: dict[str, Any] = {"machine": machine(), "quick": args.quick, "started": time.time(), "results": {}}
+    for name, bench in chosen.items():
+        start = time.perf_counter()
+        result = bench()
+        result["benchmark_seconds"] = time.perf_counter() - start
+        results["results"][name] = result
+        print(f"{name}: {headline(name, result)}  [{result['benchmark_seconds']:.1f} s]", flush=True)
+    args.out.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(f"results: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
