@@ -55,12 +55,7 @@ def _worker(conn: Connection, fn: Callable[[Any], Any], memory_limit: int | None
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
     _limit_memory(memory_limit)
-    try:
-        import torch
-
-        torch.set_num_threads(1)  # identical reductions whatever --jobs is
-    except ImportError:  # pragma: no cover - torch is a dependency
-        pass
+    single_threaded()
     while True:
         try:
             task = conn.recv()
@@ -78,6 +73,20 @@ def _worker(conn: Connection, fn: Callable[[Any], Any], memory_limit: int | None
             conn.send(result)
         except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
             conn.send(TaskFailure(f"result could not be returned: {type(exc).__name__}: {exc}"))
+
+
+def single_threaded() -> None:
+    """One thread per worker for torch, OpenBLAS and OpenMP: --jobs workers then share the cores
+    instead of oversubscribing them (BLAS threads busy-wait), and reductions do not depend on --jobs."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover - torch is a dependency
+        pass
 
 
 class _Slot:

@@ -15,16 +15,14 @@ from typing import Any, Iterator, Sequence
 
 from .claim import Claim
 from .context import Settings
-from .pool import TaskFailure
+from .pool import TaskFailure, single_threaded
 
 
 def _execute_remote(variant: Claim, settings: Settings, task: Any) -> list:
     """The body of a Ray task: evaluate one chunk of one check."""
-    import torch
-
     from . import runner
 
-    torch.set_num_threads(1)  # identical reductions whatever the executor
+    single_threaded()  # identical reductions whatever the executor
     runner._VARIANTS[(variant.id, variant.variant)] = variant
     runner._SETTINGS[:] = [settings]
     return runner.execute_task(task)
