@@ -150,3 +150,11 @@ def test_a_bad_dependency_quarantines_only_that_claim():
     assert list(reg.claims) == ["toy/c-1"]
     assert [f.module for f in reg.failures] == ["mod.a", "mod.b"]
     assert "names no claim: 'toy/missing-1'" in reg.failures[0].message
+
+
+def test_parts_reach_every_check_kind(tmp_path):
+    """A mutant of a part read inside a Monte-Carlo integrand, a rate measure, a bound's observed
+    side and a training run is killed, so coefficient mutants are not limited to numeric checks."""
+    for claim in (toy.montecarlo_by_part, toy.rate_by_part):
+        [true, false] = run_claims([claim, claim.mutated(claim.mutants[0])], Settings(report_dir=tmp_path))
+        assert true.verdict is Verdict.PASSED and false.verdict is Verdict.FAILED, claim.id

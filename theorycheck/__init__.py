@@ -13,6 +13,7 @@ from typing import Sequence
 from . import ops, optimize
 from .checks import (BoundSearch, Check, CheckError, CheckResult, ConvexProgram, Dynamics, MonteCarlo,
                      Outcome, Program, Rate, Relation, Solution, Symbolic)
+from .checks.montecarlo import BatchSampler
 from .claim import Claim, ClaimDeclarationError, Mutant, Source, declare, mutant, validate
 from .context import Context, Settings
 from .instances import Draw, Instance, Space
@@ -45,7 +46,7 @@ def load_registry():
 
 
 __all__ = [
-    "BoundSearch", "Check", "CheckError", "CheckResult", "Claim", "ClaimDeclarationError", "Context",
+    "BatchSampler", "BoundSearch", "Check", "CheckError", "CheckResult", "Claim", "ClaimDeclarationError", "Context",
     "ConvexProgram", "Draw", "Dynamics", "Instance", "MonteCarlo", "Mutant", "Outcome", "Program", "Rate",
     "Relation", "Sampler", "Settings", "Solution", "Source", "Space", "Symbolic", "Tolerance", "Verdict",
     "bernoulli_masks", "collect_claims", "declare", "float_tolerance", "load_registry", "mutant", "ops", "optimize", "run_claims",

@@ -18,6 +18,7 @@ from ..context import Context, Settings
 from ..instances import Instance, Space
 from ..tolerance import Tolerance
 from .base import Check, CheckError, CheckResult, Outcome, conclude_by_margin
+from .calling import call
 from .relation import resolve_relation
 
 if TYPE_CHECKING:
@@ -64,11 +65,12 @@ class BoundSearch(Check):
         if resolve_relation(claim, self.relation) == "==":
             raise ValueError(f"claim {claim.id!r}: a bound check needs <= or >=")
 
-    def _violation(self, claim: "Claim", t_inst: Instance, rel: str):
+    def _violation(self, claim: "Claim", t_inst: Instance, rel: str, ctx: Context):
         import torch
 
-        obs = torch.as_tensor(self.observed(t_inst), dtype=torch.float64)
-        bound = torch.as_tensor(claim.parts[self.claimed](t_inst), dtype=torch.float64)
+        obs = torch.as_tensor(call(self.observed, t_inst, ctx=ctx, parts=claim.parts), dtype=torch.float64)
+        bound = torch.as_tensor(call(claim.parts[self.claimed], t_inst, ctx=ctx, parts=claim.parts),
+                                dtype=torch.float64)
         signed = obs - bound if rel == "<=" else bound - obs
         scale = bound.abs() + self.tolerance.atol + 1e-300
         return signed, signed / scale, obs, bound
@@ -85,7 +87,7 @@ class BoundSearch(Check):
         steps = (self.full_steps or 4 * self.steps) if ctx.full else self.steps
         best = None
         for step in range(steps + 1):
-            signed, relative, obs, bound = self._violation(claim, t_inst, rel)
+            signed, relative, obs, bound = self._violation(claim, t_inst, rel, ctx)
             if not (torch.isfinite(obs) and torch.isfinite(bound)):
                 if step == 0:
                     raise CheckError(f"observed/claimed not finite at the random start: {obs}, {bound}")

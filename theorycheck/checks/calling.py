@@ -1,8 +1,9 @@
 """Calling declared functions with the arguments they ask for.
 
-Claim functions take the instance first, then any of ``ctx`` (the check context: seeded streams,
-device), ``parts`` (the claim's named parts, so an observed side can run a replaceable algorithm)
-by parameter name: ``f(inst)``, ``f(inst, ctx)``, ``f(inst, parts)``, ``f(inst, ctx, parts)``.
+Claim functions take their positional arguments (the instance; for Monte Carlo also ``n`` and the
+sampler, for a rate the sweep point and the sampler, ...) and then any of ``ctx`` (the check
+context: seeded streams, device) and ``parts`` (the claim's named parts, so that every check kind
+can run a replaceable formula or algorithm) by parameter name.
 """
 from __future__ import annotations
 
@@ -14,15 +15,15 @@ INJECTABLE = ("ctx", "parts")
 
 
 @lru_cache(maxsize=None)
-def _wanted(fn: Callable) -> tuple[str, ...]:
+def _wanted(fn: Callable, positional: int) -> tuple[str, ...]:
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
         return ()
-    return tuple(p for p in params[1:] if p in INJECTABLE)
+    return tuple(p for p in params[positional:] if p in INJECTABLE)
 
 
-def call(fn: Callable, inst: Any, ctx: Any = None, parts: Mapping[str, Any] | None = None) -> Any:
-    """Call ``fn(inst, ...)`` passing ``ctx``/``parts`` when its signature names them."""
+def call(fn: Callable, *args: Any, ctx: Any = None, parts: Mapping[str, Any] | None = None) -> Any:
+    """``fn(*args, ...)`` passing ``ctx``/``parts`` when its signature names them."""
     available = {"ctx": ctx, "parts": parts}
-    return fn(inst, **{name: available[name] for name in _wanted(fn)})
+    return fn(*args, **{name: available[name] for name in _wanted(fn, len(args))})

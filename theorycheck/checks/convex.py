@@ -307,8 +307,8 @@ class ConvexProgram(Check):
         inst = self.instance(ctx, index)
         sol = solve(self.compiled(inst, self.count(ctx.settings)), self.values(inst), self.solver, self.options(),
                     self.certificate_tol)
-        observed = as_float_array(self.observed(sol, inst), "observed")
-        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx, claim.parts), "claimed")
+        observed = as_float_array(call(self.observed, sol, inst, ctx=ctx, parts=claim.parts), "observed")
+        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts), "claimed")
         margin, details = relation_margin(observed, claimed, resolve_relation(claim, self.relation),
                                           self.tolerance)
         details.update(certificate=sol.certificate, solve_time=sol.solve_time)

@@ -43,9 +43,9 @@ class Dynamics(Check):
     def evaluate(self, claim: "Claim", index: int, ctx: Context) -> Outcome:
         inst = self.instance(ctx, index)
         inst["full"] = ctx.full
-        state = self.train(inst, Sampler(ctx.torch_generator(index), ctx.device))
-        observed = as_float_array(self.observed(state, inst), "observed")
-        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx, claim.parts), "claimed")
+        state = call(self.train, inst, Sampler(ctx.torch_generator(index), ctx.device), ctx=ctx, parts=claim.parts)
+        observed = as_float_array(call(self.observed, state, inst, ctx=ctx, parts=claim.parts), "observed")
+        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts), "claimed")
         margin, details = relation_margin(observed, claimed, resolve_relation(claim, self.relation),
                                           self.tolerance)
         if self.plot is not None and not claim.variant:

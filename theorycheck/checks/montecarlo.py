@@ -192,7 +192,8 @@ class MonteCarlo(Check):
     def draws(self, settings: Settings) -> int:
         return (self.full_samples or 4 * self.samples) if settings.full else self.samples
 
-    def estimate(self, inst, n: int, sampler: Sampler) -> tuple[np.ndarray, np.ndarray]:
+    def estimate(self, inst, n: int, sampler: Sampler, ctx: Context | None = None,
+                 parts: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation per coordinate, accumulated over batches in float64."""
         import torch
 
@@ -201,7 +202,7 @@ class MonteCarlo(Check):
         done = 0
         while done < n:
             m = min(self.batch, n - done)
-            x = torch.as_tensor(self.sample(inst, m, sampler)).to(torch.float64).reshape(m, -1)
+            x = torch.as_tensor(call(self.sample, inst, m, sampler, ctx=ctx, parts=parts)).to(torch.float64).reshape(m, -1)
             s, s2 = x.sum(0), (x * x).sum(0)
             total = s if total is None else total + s
             total_sq = s2 if total_sq is None else total_sq + s2
@@ -210,7 +211,8 @@ class MonteCarlo(Check):
         var = np.maximum((total_sq / n).cpu().numpy() - mean**2, 0.0) * n / max(n - 1, 1)
         return mean, np.sqrt(var)
 
-    def estimate_batch(self, batch: Instance, n: int, sampler: BatchSampler) -> tuple[np.ndarray, np.ndarray]:
+    def estimate_batch(self, batch: Instance, n: int, sampler: BatchSampler, ctx: Context | None = None,
+                       parts: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Means and standard deviations ``(B, k)`` of ``B`` stacked instances, batched over draws."""
         import torch
 
@@ -219,7 +221,7 @@ class MonteCarlo(Check):
         done = 0
         while done < n:
             m = min(self.batch_draws, n - done)
-            x = torch.as_tensor(self.sample_batch(batch, m, sampler)).to(torch.float64).reshape(rows, m, -1)
+            x = torch.as_tensor(call(self.sample_batch, batch, m, sampler, ctx=ctx, parts=parts)).to(torch.float64).reshape(rows, m, -1)
             # each row reduced alone over contiguous draws: the same sums whatever else is in the batch
             x = x.transpose(1, 2).contiguous()
             s, s2 = x.sum(2), (x * x).sum(2)
@@ -238,7 +240,7 @@ class MonteCarlo(Check):
             return out
         inst = self.instance(ctx, index)
         n = self.draws(ctx.settings)
-        mean, sd = self.estimate(inst, n, Sampler(ctx.torch_generator(index), ctx.device))
+        mean, sd = self.estimate(inst, n, Sampler(ctx.torch_generator(index), ctx.device), ctx, claim.parts)
         return self.judge(claim, index, inst, mean, sd, n, ctx)
 
     def evaluate_many(self, claim: "Claim", indices: Sequence[int], ctx: Context) -> list[Outcome]:
@@ -259,7 +261,8 @@ class MonteCarlo(Check):
             group = [i for i, _ in members]
             try:
                 sampler = BatchSampler.for_instances(ctx.seed_words, group, ctx.device)
-                means, sds = self.estimate_batch(stack_instances([i for _, i in members], ctx.device), n, sampler)
+                means, sds = self.estimate_batch(stack_instances([i for _, i in members], ctx.device), n, sampler,
+                                                 ctx, claim.parts)
             except Exception as exc:  # noqa: BLE001 - the group's instances are errors
                 outcomes.update({i: Outcome(index=i, ok=None, error=_describe_exception(exc)) for i in group})
                 continue
@@ -278,7 +281,7 @@ class MonteCarlo(Check):
         """The z-statistic of one instance's estimate against its claimed value."""
         if not np.all(np.isfinite(mean)):
             raise CheckError("Monte-Carlo estimate is not finite")
-        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx, claim.parts), "claimed").ravel()
+        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts), "claimed").ravel()
         if claimed.size not in (1, mean.size):
             raise CheckError(f"claimed has {claimed.size} entries, the integrand {mean.size}")
         se = sd / math.sqrt(n)

@@ -18,6 +18,7 @@ from ..context import Context, Settings
 from ..sampling import Sampler
 from ..verdict import Verdict
 from .base import Check, CheckResult, Outcome
+from .calling import call
 
 if TYPE_CHECKING:
     from ..claim import Claim
@@ -44,7 +45,7 @@ class Rate(Check):
 
     def evaluate(self, claim: "Claim", index: int, ctx: Context) -> Outcome:
         x = float(self.points[index])
-        y = float(self.measure(x, Sampler(ctx.torch_generator(index), ctx.device)))
+        y = float(call(self.measure, x, Sampler(ctx.torch_generator(index), ctx.device), ctx=ctx, parts=claim.parts))
         if not np.isfinite(y) or y <= 0:
             raise ValueError(f"measure at x={x:g} is {y!r}; a log-log fit needs positive finite values")
         return Outcome(index=index, ok=True, margin=0.0, observed=y, instance={"x": x})

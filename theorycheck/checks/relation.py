@@ -74,11 +74,11 @@ class Relation(Check):
         resolve_relation(claim, self.relation)
 
     def margin_of(self, claim: "Claim", inst: Instance, ctx: Context) -> tuple[float, Any, Any, dict]:
-        observed = as_float_array(call(self.observed, inst, ctx, claim.parts), "observed")
-        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx, claim.parts), "claimed")
+        observed = as_float_array(call(self.observed, inst, ctx=ctx, parts=claim.parts), "observed")
+        claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts), "claimed")
         if observed.shape != claimed.shape and claimed.size != 1 and observed.size != 1:
             raise ValueError(f"observed shape {observed.shape} != claimed shape {claimed.shape}")
-        scale = None if self.scale is None else np.asarray(call(self.scale, inst, ctx, claim.parts), dtype=float)
+        scale = None if self.scale is None else np.asarray(call(self.scale, inst, ctx=ctx, parts=claim.parts), dtype=float)
         margin, details = relation_margin(observed, claimed, resolve_relation(claim, self.relation),
                                           self.tolerance, scale)
         return margin, observed, claimed, details

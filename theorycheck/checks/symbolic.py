@@ -54,8 +54,8 @@ class Symbolic(Check):
         import sympy as sp
 
         inst = Instance(self.symbols())
-        lhs = entries(call(self.observed, inst, ctx, claim.parts))
-        rhs = entries(call(claim.parts[self.claimed], inst, ctx, claim.parts))
+        lhs = entries(call(self.observed, inst, ctx=ctx, parts=claim.parts))
+        rhs = entries(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts))
         if len(lhs) != len(rhs) and len(rhs) != 1:
             raise ValueError(f"observed has {len(lhs)} entries, claimed {len(rhs)}")
         rhs = rhs * len(lhs) if len(rhs) == 1 else rhs
