@@ -150,10 +150,10 @@ THRESHOLD_MUTANTS = [
 def restart_checks(claimed_value: str) -> list:
     return [
         Relation(observed=lambda i, ctx: best_of_restarts(i, ctx).value, claimed=claimed_value, space=targets,
-                 tolerance=RESTART_TOL, instances=5, full_instances=40, shrink=False,
+                 tolerance=RESTART_TOL, instances=6, full_instances=40, shrink=False,
                  label="multi-start L-BFGS: optimal value"),
         Relation(observed=optimum_invariants, claimed="invariants", space=targets, tolerance=INVARIANT_TOL,
-                 instances=5, full_instances=40, shrink=False,
+                 instances=6, full_instances=40, shrink=False,
                  label="multi-start L-BFGS: product = claimed (SVD invariants)"),
     ]
 

@@ -42,6 +42,13 @@ def _target(d: Draw) -> dict:
         W, s, Yt = np.linalg.svd(M, full_matrices=False)
         s[max(1, s.size // 2):] = 0.0
         M = (W * s) @ Yt
+    if regime == "r < rank(M), sigma_{r+1} > alpha":
+        # the corner where S_alpha(M) has rank > r: flat spectrum in [1, 2], small lam, so
+        # alpha <= lam max(sigma) / (1 + lam) < 1 <= sigma_{r+1} and rho = r
+        r = d.integer(1, min(d0, d2) - 1)
+        lam = d.uniform(0.05, 0.2)
+        W, _, Yt = np.linalg.svd(M, full_matrices=False)
+        M = (W * np.sort([d.uniform(1.0, 2.0) for _ in range(min(d0, d2))])[::-1]) @ Yt
     if regime == "tied singular values":
         W, s, Yt = np.linalg.svd(M, full_matrices=False)
         s[:] = s[0]
@@ -50,5 +57,5 @@ def _target(d: Draw) -> dict:
 
 
 targets = Space(_target, regimes=("typical", "r>=d", "large lam (rho<r)", "rank-deficient M",
-                                  "tied singular values"),
+                                  "tied singular values", "r < rank(M), sigma_{r+1} > alpha"),
                 description="Gaussian M, d0, d2 in [2, 6], r in [1, 6], lam in {0.1, 0.5, 1, 3} or large")
