@@ -13,6 +13,7 @@ membership, recomputed here) is above ``certificate_tol``. Only then is
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Hashable
 
@@ -246,7 +247,11 @@ def _solve_cvxpy(program: Program, values: dict[str, Any], solver: str, opts: di
     for name, value in values.items():
         program.parameters[name].value = value
     problem = program.problem
-    data, chain, inverse = problem.get_problem_data(solver)
+    with warnings.catch_warnings():
+        # a non-DPP problem is re-canonicalised per instance (slower, still exact); say it once
+        # in the docs rather than on every solve
+        warnings.filterwarnings("ignore", message=".*not DPP.*")
+        data, chain, inverse = problem.get_problem_data(solver)
     raw = chain.solver.solve_via_data(data, False, False, opts)
     if not isinstance(inverse[-1], SolverInverseData):
         inverse[-1] = SolverInverseData(inverse[-1], chain.solver, opts)
