@@ -3,8 +3,10 @@
 Seed 003_d0c1b2e846001ede.txt, Figure 2 (l. 662-665) and §6 (l. 718-729). Setting of the figure:
 tied autoencoder U = V in R^{1 x 2} (the figure is two-dimensional), x ~ N(0, 1), y = 2x (M = 2),
 lam in {0.1, 0.5, 1}, two initialisations. The paper reports no step size or iteration count; we use
-eta_t = 0.01 / (1 + t / 2000) and 2e4 single-sample steps, 64 independent chains per setting, all
-settings batched as one tensor. The claimed end point is Theorem 2.4's equalized optimum,
+eta_t = 0.002 / (1 + t / 20000) and 2e4 single-sample steps, 64 independent chains per setting, all
+settings batched as one tensor. The step is bounded by stability, not tuned: a single-sample step
+has curvature about 12 x^2 u^2 / theta^2, ~1.2e3 for a 5-sigma draw at theta = 1/2, so eta <= 2e-3
+keeps every step contracting (eta_0 = 0.01 let one chain in 384 diverge at seed 8). The claimed end point is Theorem 2.4's equalized optimum,
 |u_i| = sqrt(trace S_alpha(M) / r) = sqrt(2 / (2 + lam)).
 """
 from __future__ import annotations
@@ -43,7 +45,7 @@ def dropout_sgd(i, sampler: Sampler) -> dict:
         b = (sampler.uniform(u.shape[0], chains, 2) < theta[..., None]).to(u.dtype)
         residual = 2.0 * x - (b * u * u).sum(-1) * x / theta
         grad = -4.0 * (residual * x / theta)[..., None] * b * u
-        u = u - 0.01 / (1.0 + t / 2000.0) * grad
+        u = u - 0.002 / (1.0 + t / 20000.0) * grad
         if t >= steps // 2:
             running += u.abs()
         if t % 200 == 0:
@@ -89,7 +91,7 @@ experiment_fig2 = declare(
                      instances=1, full_instances=1, plot=plot_figure_2,
                      tolerance=Tolerance(1.5e-2, 0.0, "time-and-chain average of SGD: chain standard error "
                                          "<= 0.4 % at 64 chains, plus the O(eta) stationary bias of the last "
-                                         "steps (eta_T = 9e-4); measured total 0.5 % at T = 2e4"),
+                                         "steps (eta_T = 1e-3); measured at most 0.7 % over 12 seeds at T = 2e4"),
                      label="Algorithm 1, 6 settings x 64 chains, batched")],
     mutants=[
         mutant("not equalized", "the dropout-free optimum (sqrt(M), 0) is reached",
