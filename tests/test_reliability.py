@@ -80,7 +80,7 @@ def test_interrupted_run_keeps_the_previous_report(tmp_path, how):
         time.sleep(0.2)
     assert marker.exists(), proc.communicate(timeout=5)
     proc.send_signal(how)
-    out, err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=180)
     assert (tmp_path / "report.json").read_text() == '{"previous": true}'
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     if how == signal.SIGINT:

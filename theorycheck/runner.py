@@ -174,9 +174,9 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
             return "not run: another check already refuted this variant (mutants stop at the first kill)"
         return None
 
+    stream = dispatch(tasks, settings, jobs, executor, address, skip if settings.stop_at_kill else None)
     try:
-        for task, result in dispatch(tasks, settings, jobs, executor, address,
-                                     skip if settings.stop_at_kill else None):
+        for task, result in stream:
             key = (task.claim_id, task.variant)
             if isinstance(result, TaskFailure):
                 failures.setdefault(key, {})[task.check_index] = result.message
@@ -191,6 +191,9 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
             if on_progress:
                 on_progress(done, len(tasks))
     except KeyboardInterrupt:
+        # close the executor now (its workers are killed and release the output pipes), not when
+        # the exception's traceback is finally released
+        getattr(stream, "close", lambda: None)()
         finished = [c for c in claims if remaining.get((c.id, c.variant), 0) == 0]
         raise Interrupted(_conclude_all(finished, outcomes, failures, skipped, settings)) from None
     return _conclude_all(claims, outcomes, failures, skipped, settings)
