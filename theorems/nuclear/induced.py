@@ -25,6 +25,9 @@ from .spaces import (flat_dropout_networks, flat_networks, networks, rank_one_ma
                      small_maps)
 
 SEED = "000_f4de404d0cfe4539.txt"
+# PSD-cone programs: Clarabel reliably reaches 1e-8 (at 1e-10 it reports optimal_inaccurate on
+# some instances, e.g. seed 14); the bands below are derived from this tolerance
+SDP_OPTS = {"tol_gap_abs": 1e-8, "tol_gap_rel": 1e-8, "tol_feas": 1e-8, "max_iter": 500}
 SEARCH = solver_tolerance(1e-7, factor=10, what="L-BFGS to gtol 1e-10 on a smooth objective; best of restarts")
 
 
@@ -181,7 +184,7 @@ aux_conjugate = declare(
     checks=[
         ConvexProgram(program=_conjugate_program, values=lambda i: {"M": i.M, "A": i.A, "beta": i.beta},
                       key=lambda i: i.M.shape, space=conjugate_instances, instances=10,
-                      tolerance=solver_tolerance(1e-8, factor=100, what="Clarabel gap 1e-10, SDP"),
+                      tolerance=solver_tolerance(1e-8, factor=100, what="Clarabel gap 1e-8, SDP"), solver_opts=SDP_OPTS,
                       label="cvxpy sigma_max, Clarabel"),
         Relation(observed=conjugate_at_maximiser, space=conjugate_instances, instances=30,
                  tolerance=float_tolerance(512, what="SVD and a 4x4 spectral norm"), label="value at Y*"),
@@ -310,7 +313,7 @@ theorem_9 = declare(
     checks=[
         ConvexProgram(program=_biconjugate_program, key=lambda i: i.M.shape, space=small_maps, instances=10,
                       values=lambda i: {"M": i.M, "S_inv": np.linalg.inv(i.S), "c": 1 / (4 * nu_of(i))},
-                      tolerance=solver_tolerance(1e-8, factor=100, what="Clarabel gap 1e-10, SDP"),
+                      tolerance=solver_tolerance(1e-8, factor=100, what="Clarabel gap 1e-8, SDP"), solver_opts=SDP_OPTS,
                       label="convex side: sup_Y <Y,M> - ||Y C^{-1/2}||_2^2/(4 nu) (cvxpy)"),
         Relation(observed=rank_one_mixture, relation=">=", space=small_maps, instances=20,
                  tolerance=float_tolerance(4096, what="Proposition-8 sums, SVD"),
