@@ -231,6 +231,9 @@ def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profi
 
     started = time.time()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    # a process started in the background of a non-interactive shell inherits SIGINT ignored, and
+    # Python keeps it so: handle it explicitly so that Ctrl-C always ends a run cleanly
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         results = _execute(variants, settings, jobs, executor, address)
     except Interrupted as stop:
@@ -240,6 +243,7 @@ def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profi
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     title = "mutants" if mutant_mode else "claims"
     _summary(results, title, mutant_mode, failures)
     if profile_time:
