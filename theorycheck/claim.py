@@ -81,6 +81,9 @@ class Claim:
     erratum_note: str = ""  # for an erratum: what is wrong as printed, and the counterexample
     scope: str = ""  # when the claim cannot be checked as stated: what is checked instead
     variant: str = ""  # "" for the claim itself, else the mutant/variant name
+    # parts whose 10 % change the checks cannot refute (a loose bound), with the reason; the
+    # liveness audit reports their surviving sentinels with it instead of failing
+    untested: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def claimed(self) -> Any:
@@ -155,6 +158,12 @@ def validate(claim: Claim) -> None:
         unknown = set(m.replacements) - set(claim.parts)
         if unknown:
             raise ClaimDeclarationError(f"{where}: mutant {m.name!r} replaces unknown part(s) {sorted(unknown)}")
+    unknown = set(claim.untested) - set(claim.parts)
+    if unknown:
+        raise ClaimDeclarationError(f"{where}: untested names unknown part(s) {sorted(unknown)}")
+    for name, reason in claim.untested.items():
+        if not str(reason).strip():
+            raise ClaimDeclarationError(f"{where}: untested part {name!r} needs a reason")
     for check in claim.checks:
         check.validate(claim)
 

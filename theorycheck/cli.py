@@ -293,6 +293,49 @@ def mutants_cmd(patterns, mutant_name, full_evidence, tags, profile, instances, 
     sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time, executor, address))
 
 
+@main.command("audit")
+@click.argument("patterns", nargs=-1)
+@click.option("--tag", "tags", multiple=True)
+@click.option("--verbose", "-v", is_flag=True, help="Print every part and sentinel, not only problems.")
+@run_options
+def audit_cmd(patterns, tags, verbose, profile, instances, seed, jobs, device, timeout, report_dir, instance,
+              profile_time, executor, address, memory_limit):
+    """Liveness audit: every part is read by a check and each sentinel replacement of it is killed."""
+    import json
+
+    from .liveness import audit
+    from .report import write_atomic
+
+    reg = _load()
+    claims, failures = _select(reg, patterns, tags)
+    settings = _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit)
+    started = time.time()
+    audits = audit(claims, settings, jobs=jobs)
+    bad = 0
+    for a in audits:
+        if a.ok and not verbose:
+            continue
+        bad += not a.ok
+        click.echo(f"{'ok  ' if a.ok else 'FAIL'} {a.claim_id} ({a.status}, {a.verdict})" + (f": {a.problem}" if a.problem else ""))
+        for p in a.parts:
+            if p.ok and not verbose:
+                continue
+            click.echo(f"     part {p.name!r}: read by {', '.join(p.read_by) or 'no check'}" + (f" -- {p.problem}" if p.problem else ""))
+            for s in p.sentinels:
+                if s.killed and not verbose:
+                    continue
+                what = f"killed by {', '.join(s.killed_by)}" if s.killed else f"SURVIVED ({s.verdict})"
+                click.echo(f"       sentinel {s.label}: {what}")
+    sentinel_count = sum(len(p.sentinels) for a in audits for p in a.parts)
+    killed = sum(s.killed for a in audits for p in a.parts for s in p.sentinels)
+    path = Path(settings.report_dir) / "audit.json"
+    write_atomic(path, json.dumps({"seed": seed, "profile": profile, "claims": [a.to_json() for a in audits],
+                                        "load_failures": [f.id for f in failures]}, indent=1))
+    click.echo(f"== {len(audits) - bad} of {len(audits)} claims live, {killed} of {sentinel_count} sentinels killed "
+               f"in {time.time() - started:.1f}s == (report: {path})")
+    sys.exit(0 if bad == 0 and not failures else 1)
+
+
 def entry() -> None:
     """Console entry point: click errors become one-line messages with exit status 2."""
     try:

@@ -30,6 +30,7 @@ class Settings:
     only_instance: int | None = None  # reproduce exactly one instance
     memory_limit: int | None = None  # address-space cap per worker in bytes (None: a default)
     stop_at_kill: bool = False  # for mutants: skip a variant's remaining work once a check failed
+    track_reads: bool = False  # record which parts each check reads (the liveness audit)
 
     @property
     def full(self) -> bool:

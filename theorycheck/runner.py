@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from .checks.base import CheckResult, Outcome, jsonable
@@ -46,6 +47,7 @@ class ClaimResult:
     seconds: float
     failed_dependencies: list[str] = field(default_factory=list)
     reproduce: str = ""
+    parts_read: dict[int, set[str]] = field(default_factory=dict)  # check index -> parts (tracked runs)
 
     @property
     def variant(self) -> str:
@@ -68,7 +70,23 @@ def execute_task(task: Task) -> list[Outcome]:
     claim = _VARIANTS[(task.claim_id, task.variant)]
     check = claim.checks[task.check_index]
     ctx = Context(_SETTINGS[0], claim.id, task.check_index, space_slot(claim, task.check_index))
-    return check.evaluate_many(claim, task.indices, ctx)
+    if not _SETTINGS[0].track_reads:
+        return check.evaluate_many(claim, task.indices, ctx)
+    tracked, reads = tracking(claim)
+    outcomes = check.evaluate_many(tracked, task.indices, ctx)
+    for out in outcomes:
+        out.reads = tuple(sorted(reads))
+    return outcomes
+
+
+def tracking(claim: Claim) -> tuple[Claim, set[str]]:
+    """The claim with parts that record each name looked up, and the set they record into."""
+    from dataclasses import replace
+
+    from .liveness import TrackedParts
+
+    reads: set[str] = set()
+    return replace(claim, parts=TrackedParts(claim.parts, reads)), reads
 
 
 def space_slot(claim: Claim, check_index: int) -> int | None:
@@ -94,21 +112,39 @@ def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
 
 
 def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> str:
-    verb = f"mutants {claim.id} --mutant '{claim.variant}'" if claim.variant else f"run {claim.id}"
-    cmd = f"theorycheck {verb} --seed {settings.seed} --profile {settings.profile}"
+    """A shell command that re-runs exactly this claim (and instance), pasteable as one line.
+
+    It names the claim modules of one's own it needs (``THEORYCHECK_MODULES``, ``--claims``) and
+    writes to its own report folder, ``<report dir>/reproduce``, so it never overwrites this run's.
+    """
+    import shlex
+
+    from .claimdirs import CLAIM_DIRS, user_modules
+
+    q = shlex.quote
+    modules = user_modules()
+    prefix = f"THEORYCHECK_MODULES={q(','.join(modules))} " if modules else ""
+    verb = f"mutants {q(claim.id)} --mutant {q(claim.variant)}" if claim.variant else f"run {q(claim.id)}"
+    cmd = f"{prefix}theorycheck {verb} --seed {settings.seed} --profile {settings.profile}"
     if settings.instances is not None:
         cmd += f" --instances {settings.instances}"
     if index is not None:
         cmd += f" --instance {index}"
-    return cmd
+    for folder in CLAIM_DIRS:
+        cmd += f" --claims {q(folder)}"
+    report_dir = Path(settings.report_dir)
+    own = report_dir if report_dir.name == "reproduce" else report_dir / "reproduce"
+    return cmd + f" --report-dir {q(str(own))}"
 
 
 def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[int, str],
              settings: Settings, skipped: dict[int, str] | None = None) -> ClaimResult:
     results = []
+    parts_read: dict[int, set[str]] = {}
     for ci, check in enumerate(claim.checks):
         start = time.perf_counter()
         partial = outcomes.get(ci, [])
+        parts_read[ci] = {name for o in partial for name in o.reads}
         if skipped and ci in skipped and ci not in failures and not any(o.ok is False for o in partial):
             results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.SKIPPED,
                                        message=skipped[ci]))
@@ -119,19 +155,22 @@ def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[in
                                        evidence={"detail": failures[ci][-2000:]}))
             continue
         outs = sorted(outcomes.get(ci, []), key=lambda o: o.index)
+        concluding, reads = tracking(claim) if settings.track_reads else (claim, set())
         try:
-            result = check.conclude(claim, outs, settings)
+            result = check.conclude(concluding, outs, settings)
         except Exception as exc:  # noqa: BLE001 - a conclusion that raises is an error verdict
             result = CheckResult(kind=check.kind, label=check.label, verdict=Verdict.ERROR,
                                  message=f"concluding raised {type(exc).__name__}: {exc}")
         result.seconds = sum(o.seconds for o in outs) + time.perf_counter() - start
+        result.outcomes = outs  # per-instance values for the report's figures; not serialised
+        parts_read[ci] |= reads
         results.append(result)
     verdict = claim_verdict([r.verdict for r in results], claim.is_erratum)
     first_bad = next((r.worst for r in results if r.verdict in (Verdict.FAILED, Verdict.ERROR) and r.worst), None)
     index = first_bad.get("index") if isinstance(first_bad, dict) else None
     return ClaimResult(claim=claim, verdict=verdict, checks=results,
                        seconds=sum(r.seconds for r in results),
-                       reproduce=reproduce_command(claim, settings, index))
+                       reproduce=reproduce_command(claim, settings, index), parts_read=parts_read)
 
 
 EXECUTORS = ("process", "ray")
@@ -154,8 +193,12 @@ def dispatch(tasks: list[Task], settings: Settings, jobs: int, executor: str, ad
 
 def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
         on_progress: Callable[[int, int], None] | None = None, executor: str = "process",
-        address: str | None = None) -> list[ClaimResult]:
-    """Run every check of every claim (variants included) and return one result per claim."""
+        address: str | None = None, on_claim: Callable[[ClaimResult], None] | None = None) -> list[ClaimResult]:
+    """Run every check of every claim (variants included) and return one result per claim.
+
+    ``on_claim(result)`` is called as each claim's last task comes back (the CLI's line stream);
+    an exception it raises ends the run like an interrupt (``-x`` raises one).
+    """
     _VARIANTS.clear()
     _VARIANTS.update({(c.id, c.variant): c for c in claims})
     _SETTINGS[:] = [settings]
@@ -167,6 +210,7 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
     for task in tasks:
         remaining[(task.claim_id, task.variant)] = remaining.get((task.claim_id, task.variant), 0) + 1
     done = 0
+    concluded: dict[tuple[str, str], ClaimResult] = {}
     killed: set[tuple[str, str]] = set()
 
     def skip(task: Task) -> str | None:
@@ -188,6 +232,10 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
                     killed.add(key)
             remaining[key] -= 1
             done += 1
+            if on_claim is not None and remaining[key] == 0:
+                concluded[key] = conclude(_VARIANTS[key], outcomes.get(key, {}), failures.get(key, {}), settings,
+                                          skipped.get(key, {}))
+                on_claim(concluded[key])
             if on_progress:
                 on_progress(done, len(tasks))
     except KeyboardInterrupt:
@@ -195,12 +243,14 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
         # the exception's traceback is finally released
         getattr(stream, "close", lambda: None)()
         finished = [c for c in claims if remaining.get((c.id, c.variant), 0) == 0]
-        raise Interrupted(_conclude_all(finished, outcomes, failures, skipped, settings)) from None
-    return _conclude_all(claims, outcomes, failures, skipped, settings)
+        raise Interrupted(_conclude_all(finished, outcomes, failures, skipped, settings, concluded)) from None
+    return _conclude_all(claims, outcomes, failures, skipped, settings, concluded)
 
 
-def _conclude_all(claims, outcomes, failures, skipped, settings) -> list[ClaimResult]:
-    results = [conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings,
+def _conclude_all(claims, outcomes, failures, skipped, settings, concluded=None) -> list[ClaimResult]:
+    concluded = concluded or {}
+    results = [concluded.get((c.id, c.variant)) or
+               conclude(c, outcomes.get((c.id, c.variant), {}), failures.get((c.id, c.variant), {}), settings,
                         skipped.get((c.id, c.variant), {}))
                for c in claims]
     mark_dependencies(results)

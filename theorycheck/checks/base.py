@@ -39,9 +39,12 @@ class Outcome:
     instance: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    reads: tuple[str, ...] = ()  # the claim parts read while evaluating (only when tracked)
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        data = asdict(self)
+        data.pop("reads")
+        return jsonable(data)
 
 
 @dataclass
