@@ -300,7 +300,20 @@ def mutants_cmd(patterns, mutant_name, full_evidence, tags, profile, instances, 
 @run_options
 def audit_cmd(patterns, tags, verbose, profile, instances, seed, jobs, device, timeout, report_dir, instance,
               profile_time, executor, address, memory_limit):
-    """Liveness audit: every part is read by a check and each sentinel replacement of it is killed."""
+    """Liveness audit: every part is read by a check and its sentinels are killed.
+
+    \b
+    For each claim and part, sentinels replace the part and run through the same checks:
+      numbers x1.1 and x0 (zero: +0.1), ints +1, bools flipped, relations flipped,
+      callables returning their result x1.1 (zeros +0.1).
+    A part read by an equality check (==, Monte Carlo, symbolic, convex, rate) must have
+    every sentinel killed. A part read only by inequality checks is also tried x1/1.1
+    (ints -1): at least one of the two 10 % changes must be killed (x0 is reported only).
+    A part no check reads is a declaration error. A loose bound may declare
+    declare(..., untested={"part": "why a 10 % change cannot be refuted"}): its survivors
+    are then reported with that reason. Errata: only reads are audited.
+    Exit 0 when every selected claim is live; writes REPORT_DIR/audit.json.
+    """
     import json
 
     from .liveness import audit
