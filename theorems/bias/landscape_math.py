@@ -11,15 +11,16 @@ instance so that a claim and its mutants optimise once.
 """
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 
 import numpy as np
 
 from scipy.optimize import minimize
 
-from theorycheck import Draw, Space, solver_tolerance
+from theorycheck import Draw, Program, Space, solver_tolerance
 
-from .model import eqz
+from .model import eqz, padded_singular_values
 
 RESTARTS = 4
 GTOL = 1e-10  # BFGS gradient tolerance; optimiser-tolerance bands below are stated from it
@@ -52,7 +53,9 @@ def starts(rows: int, r: int, count: int, seed: int, scale: float = 1.0) -> list
 
 
 def _seed_of(*arrays: np.ndarray) -> int:
-    return int(abs(hash(b"".join(np.ascontiguousarray(a).tobytes() for a in arrays))) % 2**32)
+    """A seed from the arrays' content (sha256): the same in every process, unlike the salted ``hash``."""
+    digest = hashlib.sha256(b"".join(np.ascontiguousarray(a, dtype=float).tobytes() for a in arrays)).digest()
+    return int.from_bytes(digest[:4], "little")
 
 
 def tied_value_and_grad(M: np.ndarray, lam: float):
@@ -120,6 +123,23 @@ def _untied_optimum(key: bytes, shape: tuple[int, int], r: int, lam: float, rest
 def untied_optimum(M: np.ndarray, r: int, lam: float, restarts: int = RESTARTS):
     """Best of ``restarts`` BFGS runs on Problem (6): (U, V)."""
     return _untied_optimum(np.ascontiguousarray(M, dtype=float).tobytes(), M.shape, r, float(lam), restarts)
+
+
+def reduced_qp(inst) -> Program:
+    """Problems (4) and (6) after Theorems 2.3/3.4 and von Neumann's trace inequality:
+    min_{x >= 0} sum_{i<=r} (sigma_i - x_i)^2 + (lam/r)(sum x)^2 over the top-r singular values
+    (eigenvalues for PSD M); one compiled problem per width r (shared by §2 and §3)."""
+    import cvxpy as cp
+
+    x = cp.Variable(inst.r, nonneg=True)
+    sigma = cp.Parameter(inst.r)
+    weight = cp.Parameter(nonneg=True)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(sigma - x) + weight * cp.square(cp.sum(x))))
+    return Program(problem, {"sigma": sigma, "weight": weight}, {"x": x})
+
+
+def qp_values(i) -> dict:
+    return {"sigma": padded_singular_values(i.M, i.r)[0], "weight": i.lam / i.r}
 
 
 def relative_spread(values: np.ndarray) -> float:

@@ -18,12 +18,12 @@ solved with a certified solver; (2) the non-convex problem itself, by multi-star
 """
 from __future__ import annotations
 
-import cvxpy as cp
 import numpy as np
 
-from theorycheck import (ConvexProgram, Program, Relation, Source, Tolerance, declare, mutant, optimize,
+from theorycheck import (ConvexProgram, Relation, Source, Tolerance, declare, mutant, optimize,
                          solver_tolerance)
 
+from .landscape_math import qp_values, reduced_qp, untied_value_and_grad
 from .model import padded_singular_values, shrink, shrinkage, shrunk_spectrum, theorem_3_6_threshold
 from .spaces import targets
 
@@ -54,33 +54,6 @@ def svd_invariants(M: np.ndarray, P: np.ndarray) -> np.ndarray:
     return np.append(np.linalg.svd(P, compute_uv=False), np.sum((M - P) ** 2))
 
 
-def reduced_qp(inst) -> Program:
-    """The convex reduction of Problem (6), one compiled problem per width r."""
-    x = cp.Variable(inst.r, nonneg=True)
-    sigma = cp.Parameter(inst.r)
-    weight = cp.Parameter(nonneg=True)
-    problem = cp.Problem(cp.Minimize(cp.sum_squares(sigma - x) + weight * cp.square(cp.sum(x))))
-    return Program(problem, {"sigma": sigma, "weight": weight}, {"x": x})
-
-
-def qp_values(i) -> dict:
-    return {"sigma": padded_singular_values(i.M, i.r)[0], "weight": i.lam / i.r}
-
-
-def untied_value_and_grad(i):
-    """Objective (6) of the stacked factors W = [U; V] and its gradient
-    (grad_U = 2(UV' - M)V + 2 lam U diag(||v_i||^2), and symmetrically for V)."""
-
-    def fg(W: np.ndarray) -> tuple[float, np.ndarray]:
-        U, V = W[: i.d2], W[i.d2:]
-        R = U @ V.T - i.M
-        nu, nv = (U**2).sum(0), (V**2).sum(0)
-        grad = np.vstack([2 * R @ V + 2 * i.lam * U * nv, 2 * R.T @ U + 2 * i.lam * V * nu])
-        return float((R**2).sum() + i.lam * (nu * nv).sum()), grad
-
-    return fg
-
-
 _BEST: dict[tuple, optimize.Minimum] = {}
 
 
@@ -93,7 +66,7 @@ def best_of_restarts(i, ctx) -> optimize.Minimum:
         starts = [scale * rng.standard_normal((i.d2 + i.d0, i.r)) for _ in range(30 if ctx.full else 8)]
         if len(_BEST) > 256:
             _BEST.clear()
-        _BEST[key] = optimize.minimize_restarts(None, starts, gtol=1e-11, value_and_grad=untied_value_and_grad(i))[0]
+        _BEST[key] = optimize.minimize_restarts(None, starts, gtol=1e-11, value_and_grad=untied_value_and_grad(i.M, i.lam))[0]
     return _BEST[key]
 
 

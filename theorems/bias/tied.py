@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import cvxpy as cp
 import numpy as np
 import sympy as sp
 
-from theorycheck import (BoundSearch, ConvexProgram, Draw, Instance, Program, Relation, Source, Space, Symbolic, declare,
+from theorycheck import (BoundSearch, ConvexProgram, Draw, Instance, Relation, Source, Space, Symbolic, declare,
                          float_tolerance, mutant, ops, solver_tolerance)
 
-from .landscape_math import OPTIMISER, RESTARTS, best_of_restarts, psd_targets, square_targets, starts, tied_optimum
-from .model import eqz, padded_singular_values, shrink, shrinkage, shrunk_spectrum, tied_objective
+from .landscape_math import (OPTIMISER, RESTARTS, best_of_restarts, psd_targets, qp_values, reduced_qp, square_targets,
+                             starts, tied_optimum)
+from .model import eqz, shrink, shrinkage, shrunk_spectrum, tied_objective
 
 SEED = "003_d0c1b2e846001ede.txt"
 THESIS = "000_f4de404d0cfe4539.txt"
@@ -295,15 +295,6 @@ def spectrum_and_alignment(P, M):
     return np.append(np.sort(np.linalg.eigvalsh((P + P.T) / 2))[::-1], np.sum(M * P))
 
 
-def tied_reduced_qp(inst) -> Program:
-    """After Theorem 2.3 and von Neumann: min_{x >= 0} sum_{i<=r} (lambda_i - x_i)^2 + (lam/r)(sum x)^2."""
-    x = cp.Variable(inst.r, nonneg=True)
-    eigs = cp.Parameter(inst.r)
-    weight = cp.Parameter(nonneg=True)
-    problem = cp.Problem(cp.Minimize(cp.sum_squares(eigs - x) + weight * cp.square(cp.sum(x))))
-    return Program(problem, {"eigs": eigs, "weight": weight}, {"x": x})
-
-
 theorem_2_4_corrected = declare(
     "bias/theorem-2.4-corrected",
     title="for symmetric PSD M the optimal tied autoencoder is U*U*' = S_alpha(M) truncated to rank rho",
@@ -319,8 +310,7 @@ theorem_2_4_corrected = declare(
         Relation(observed=lambda i: spectrum_and_alignment(optimal_product(i), i.M), space=psd_targets,
                  tolerance=OPTIMISER, instances=15, scale=lambda i: np.linalg.norm(i.M) ** 2,
                  label="best BFGS optimum of (4): spectrum and <M, U*U*'>"),
-        ConvexProgram(program=tied_reduced_qp, space=psd_targets, key=lambda i: i.r,
-                      values=lambda i: {"eigs": padded_singular_values(i.M, i.r)[0], "weight": i.lam / i.r},
+        ConvexProgram(program=reduced_qp, space=psd_targets, key=lambda i: i.r, values=qp_values,
                       observed=lambda sol, i: sol.outputs["x"],
                       claimed="shrunk", tolerance=solver_tolerance(1e-8, what="Clarabel gap/feasibility 1e-10"),
                       instances=15, label="convex reduction: minimiser x = (lambda_i - alpha)_+, i <= rho"),

@@ -7,16 +7,15 @@ differently (equal products ||u_i|| ||v_i|| vs products equal to ||UV'||_* / r);
 """
 from __future__ import annotations
 
-import cvxpy as cp
 import numpy as np
 import sympy as sp
 from scipy.optimize import brentq
 
-from theorycheck import (BoundSearch, ConvexProgram, Draw, Program, Relation, Source, Space, Symbolic, Tolerance,
+from theorycheck import (BoundSearch, ConvexProgram, Draw, Relation, Source, Space, Symbolic, Tolerance,
                          declare, float_tolerance, mutant, ops)
 
-from .landscape_math import OPTIMISER, column_norms, equalizable_factorization, untied_optimum
-from .model import padded_singular_values, path_products, reg_parameter, shrinkage
+from .landscape_math import OPTIMISER, column_norms, equalizable_factorization, qp_values, reduced_qp, untied_optimum
+from .model import path_products, reg_parameter, shrinkage
 from .spaces import networks, targets
 
 SEED = "003_d0c1b2e846001ede.txt"
@@ -308,15 +307,6 @@ def largest_rank_increase(i, parts):
     return float(np.max(np.diff(ranks)))
 
 
-def untied_reduced_qp(inst) -> Program:
-    """Problem (6) after Theorem 3.4 and von Neumann: min_{x >= 0} ||sigma - x||^2 + (lam/r)(sum x)^2."""
-    x = cp.Variable(inst.r, nonneg=True)
-    sigma = cp.Parameter(inst.r)
-    weight = cp.Parameter(nonneg=True)
-    return Program(cp.Problem(cp.Minimize(cp.sum_squares(sigma - x) + weight * cp.square(cp.sum(x)))),
-                   {"sigma": sigma, "weight": weight}, {"x": x})
-
-
 def symbolic_segment():
     s, S, lam, r, j = sp.symbols("sigma S lam r j", positive=True)
     return {"sigma": s, "S": S, "lam": lam, "r": r, "j": j}
@@ -333,8 +323,7 @@ remark_3_5 = declare(
     parts={"rank": theorem_3_6_rank, "increase": lambda i: 0.0,
            "segment": lambda i: (i.sigma - i.lam * i.S / (i.r + i.lam * i.j)) * (i.r + i.lam * i.j)},
     checks=[
-        ConvexProgram(program=untied_reduced_qp, space=targets, key=lambda i: i.r,
-                      values=lambda i: {"sigma": padded_singular_values(i.M, i.r)[0], "weight": i.lam / i.r},
+        ConvexProgram(program=reduced_qp, space=targets, key=lambda i: i.r, values=qp_values,
                       observed=lambda sol, i: float(np.sum(sol.outputs["x"] > 1e-6 * max(1.0, sol.outputs["x"].max()))),
                       tolerance=Tolerance(0.0, 0.5, "ranks are integers; entries counted above 1e-6 >> solver tol 1e-10"),
                       instances=25, label="rank of the certified optimum = rho"),
