@@ -45,10 +45,25 @@ def load_registry():
     return load()
 
 
+def check_instance(claim: Claim, check_index: int, instance, **kw) -> CheckResult:
+    """Run one check of a claim on one given instance (e.g. inside ``@given(space.strategy())``);
+    a violation raises ``AssertionError`` with observed, claimed and margin."""
+    from .single import check_instance as run_one
+
+    return run_one(claim, check_index, instance, **kw)
+
+
+def replay(claim_id: str, check_index: int, instance) -> str:
+    """Replay a printed (shrunk) counterexample through a registered claim; its verdict in one line."""
+    from .single import replay as run_replay
+
+    return run_replay(claim_id, check_index, instance)
+
+
 __all__ = [
     "BatchSampler", "BoundSearch", "Check", "CheckError", "CheckResult", "Claim", "ClaimDeclarationError", "Context",
     "ConvexProgram", "Draw", "Dynamics", "Instance", "MonteCarlo", "Mutant", "Outcome", "Program", "Rate",
     "Relation", "Sampler", "Settings", "Solution", "Source", "Space", "Symbolic", "Tolerance", "Verdict",
-    "bernoulli_masks", "collect_claims", "declare", "float_tolerance", "load_registry", "mutant", "ops", "optimize", "run_claims",
+    "bernoulli_masks", "check_instance", "collect_claims", "declare", "float_tolerance", "load_registry", "mutant", "ops", "optimize", "replay", "run_claims",
     "solver_tolerance", "validate",
 ]
