@@ -33,24 +33,33 @@ class UsageProblem(click.ClickException):
 
 
 def _load() -> registry_mod.Registry:
+    """The registry; every claim module that failed to load is printed (stderr), whatever is selected."""
     try:
-        return registry_mod.load()
+        reg = registry_mod.load()
     except ClaimDeclarationError as exc:
         raise UsageProblem(f"invalid claim declaration: {exc}") from exc
+    for f in reg.failures:
+        click.echo(f"theorycheck: error: claim module {f.describe()}", err=True)
+    return reg
+
+
+LOAD_ERROR_EXIT = 2  # a claim module that does not load is a usage error of the whole run
 
 
 def _select(reg: registry_mod.Registry, patterns: Sequence[str], tags: Sequence[str] = ()) -> tuple[list[Claim], list]:
+    """The selected claims and every load failure (a broken module fails any run, not only its own)."""
     patterns = list(patterns) or ["all"]
     claims = reg.select(patterns, tags)
-    failures = reg.failures_matching(patterns)
     for p in patterns:
         if p == "all":
             continue
         if not reg.select([p], tags) and not reg.failures_matching([p]):
             near = reg.closest(p)
             hint = f"; did you mean {', '.join(near)}?" if near else "; see 'theorycheck list'"
+            if reg.failures:
+                hint += f" ({len(reg.failures)} claim module(s) failed to load, see above)"
             raise UsageProblem(f"no claim matches {p!r}{hint}")
-    return claims, failures
+    return claims, list(reg.failures)
 
 
 def _check_report_dir(path: Path) -> Path:
@@ -73,13 +82,74 @@ def _settings(seed, profile, instances, device, timeout, report_dir, instance, m
                     memory_limit=int(memory_limit * 2**30) if memory_limit else None)
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class JobsType(click.ParamType):
+    """``--jobs N`` or ``--jobs auto`` (the usable cores)."""
+
+    name = "N|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "auto":
+            return usable_cores()
+        try:
+            jobs = int(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is neither a whole number nor 'auto'", param, ctx)
+        if not 1 <= jobs <= 512:
+            self.fail(f"{jobs} is not in the range 1<=x<=512 (or 'auto')", param, ctx)
+        return jobs
+
+
+def _add_claim_dirs(ctx, param, values):
+    from .claimdirs import add_claim_dir
+
+    for value in values or ():
+        try:
+            add_claim_dir(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from exc
+    return values
+
+
+CLAIMS_OPTION = click.option(
+    "--claims", "claim_dirs", multiple=True, callback=_add_claim_dirs, expose_value=False, is_eager=True,
+    metavar="DIR", help="Also load the claim modules in DIR (no PYTHONPATH needed; repeatable).")
+
+
+def selection_options(fn):
+    options = [
+        CLAIMS_OPTION,
+        click.option("--exclude", "exclude", multiple=True, metavar="PATTERN",
+                     help="Leave out claims matching this glob, e.g. 'bias/*' (repeatable)."),
+        click.option("-k", "keyword", default=None, metavar="EXPR",
+                     help="Only claims whose id or title matches EXPR: substrings with and/or/not and "
+                          "parentheses, case-insensitive (as pytest -k)."),
+        click.option("--lf", "--last-failed", "last_failed", is_flag=True,
+                     help="Only what did not pass in the previous report in --report-dir (all if none)."),
+        click.option("-x", "--exitfirst", is_flag=True, help="Stop at the first failing claim (or surviving mutant)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
 def run_options(fn):
     options = [
         click.option("--profile", type=click.Choice(PROFILES), default="quick", show_default=True),
         click.option("--instances", type=click.IntRange(1, 1_000_000), default=None,
                      help="Instances per randomised check (overrides the profile)."),
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=0, show_default=True),
-        click.option("--jobs", type=click.IntRange(1, 512), default=1, show_default=True),
+        click.option("--jobs", type=JobsType(), default="auto", show_default=True,
+                     help="Worker processes; 'auto' is the number of usable cores."),
         click.option("--device", type=click.Choice(DEVICES), default="auto", show_default=True),
         click.option("--timeout", type=click.FloatRange(0.1, 7 * 86400), default=600.0, show_default=True,
                      help="Seconds per task (a chunk of one check's instances)."),
@@ -123,12 +193,30 @@ def list_claims(patterns: tuple[str, ...], tags: tuple[str, ...]) -> None:
         table.add_row(f.id, "[magenta]import error[/]", "", "", f.module)
     Console().print(table)
     click.echo(f"{len(claims)} claim(s)")
+    if failures:
+        sys.exit(LOAD_ERROR_EXIT)
+
+
+def _last_checks(report_dir: str, claim_id: str) -> tuple[list[dict], str]:
+    """The checks of ``claim_id`` in the last report of ``report_dir`` (and its seed/profile)."""
+    import json
+
+    try:
+        data = json.loads((Path(report_dir) / "report.json").read_text(encoding="utf-8"))
+        for c in data.get("claims", []):
+            if c.get("id") == claim_id and not c.get("variant"):
+                return c.get("checks", []), f"seed {data.get('seed')}, {data.get('profile')} profile"
+    except (OSError, ValueError, AttributeError):
+        pass
+    return [], ""
 
 
 @main.command()
 @click.argument("claim_id")
-def show(claim_id: str) -> None:
-    """Show a claim: statement, source, hypotheses, checks, mutants, dependencies."""
+@click.option("--report-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
+              help="Where to read the last run's power figures from.")
+def show(claim_id: str, report_dir: str) -> None:
+    """Show a claim: statement, source, hypotheses, checks (with their power), mutants, dependencies."""
     reg = _load()
     if claim_id not in reg.claims:
         _select(reg, [claim_id])
@@ -144,63 +232,109 @@ def show(claim_id: str) -> None:
         out += [f"erratum: {c.erratum_note}"]
     if c.corrects:
         out += [f"corrects: {c.corrects}"]
-    out += ["checks:"]
+    if c.untested:
+        out += ["untested (a 10 % change of these parts is not refuted):"]
+        out += [f"  - {name}: {why}" for name, why in c.untested.items()]
+    last, run = _last_checks(report_dir, c.id)
+    out += ["checks:" + (f" (power from {Path(report_dir) / 'report.json'}, {run})" if last else
+                         " (power: run the claim to measure it)")]
     for i, k in enumerate(c.checks):
         tol = getattr(getattr(k, "tolerance", None), "principle", "")
         out.append(f"  [{i}] {k.describe()}" + (f" — tolerance: {tol}" if tol else ""))
+        if i < len(last) and last[i].get("kind") == k.kind:
+            figure = (last[i].get("power") or {}).get("figure", "none recorded")
+            out.append(f"      {last[i].get('verdict')}, {last[i].get('instances')} instance(s); power: {figure}")
     out += ["mutants:"] + [f"  - {m.name}: {m.description}" for m in c.mutants]
     out += [f"depends on: {', '.join(c.depends_on) or '—'}", f"tags: {', '.join(c.tags) or '—'}",
             f"parts: {', '.join(c.parts)}", f"fingerprint: {c.fingerprint()}"]
     click.echo("\n".join(out))
 
 
-def _execute(variants: list[Claim], settings: Settings, jobs: int, executor: str, address: str | None):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+class ExitFirst(KeyboardInterrupt):
+    """``-x``: the first failing claim (or surviving mutant) ends the run."""
 
+
+def _execute(variants: list[Claim], settings: Settings, jobs: int, executor: str, address: str | None,
+             mutant_mode: bool = False, exitfirst: bool = False):
+    """Run with a line per concluded claim (and a progress bar on stderr in a terminal)."""
+    from .output import LiveOutput, is_bad
     from .runner import run
 
-    with Progress(TextColumn("[bold]checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=True, auto_refresh=False, disable=not sys.stderr.isatty()) as progress:
-        bar = progress.add_task("run", total=None)
+    with LiveOutput(variants, mutant_mode) as live:
+        def on_claim(result) -> None:
+            live.claim_done(result)
+            if exitfirst and is_bad(result, mutant_mode):
+                raise ExitFirst()
 
-        def tick(done: int, total: int) -> None:
-            progress.update(bar, completed=done, total=total)
-            progress.refresh()
-
-        return run(variants, settings, jobs=jobs, on_progress=tick, executor=executor, address=address)
+        return run(variants, settings, jobs=jobs, on_progress=live.tick, executor=executor, address=address,
+                   on_claim=on_claim)
 
 
-def _summary(results, title: str, mutant_mode: bool, failures=()) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _keyword_matcher(expr: str):
+    """pytest's ``-k``: substrings of id or title joined by and/or/not and parentheses."""
+    import re
 
-    console = Console()
-    table = Table(title=title, box=None)
-    for col in ("claim", "mutant" if mutant_mode else "status", "verdict", "seconds", "evidence"):
-        table.add_column(col)
-    for r in results:
-        verdict = r.verdict.value
-        if mutant_mode:
-            verdict = "killed" if r.verdict is Verdict.FAILED else f"SURVIVED ({verdict})"
-        style = "green" if (mutant_mode and r.verdict is Verdict.FAILED) else VERDICT_STYLE.get(r.verdict.value, "")
-        if mutant_mode and r.verdict is not Verdict.FAILED:
-            style = "bold red"
-        evidence = "; ".join(f"{c.kind}:{c.verdict.value}" for c in r.checks)
-        table.add_row(r.claim.id, r.variant if mutant_mode else r.claim.status, f"[{style}]{verdict}[/]",
-                      f"{r.seconds:.2f}", evidence)
-    for f in failures:
-        table.add_row(f.id, "module", "[bold magenta]error[/]", "", f"import failed: {f.module}")
-    console.print(table)
-    bad = [r for r in results if (r.verdict is not Verdict.FAILED if mutant_mode else not r.verdict.ok)]
-    for r in bad:
-        console.print(f"[bold]{r.claim.id}[/]" + (f" [mutant {r.variant}]" if r.variant else "")
-                      + f": {r.verdict.value}", highlight=False)
-        for c in r.checks:
-            if c.verdict not in (Verdict.PASSED, Verdict.PROVED):
-                console.print(f"  {c.kind}: {c.message}", highlight=False, markup=False)
-        console.print(f"  reproduce: {r.reproduce}", highlight=False, markup=False)
-    for f in failures:
-        console.print(f"[bold]{f.module}[/] failed to load: {f.message.strip().splitlines()[-1]}", markup=False)
+    tokens = re.findall(r"\(|\)|[^\s()]+", expr)
+    if not tokens:
+        raise UsageProblem("-k needs an expression, e.g. -k 'lemma and not bias'")
+    words: list[str] = []
+    code = []
+    for tok in tokens:
+        if tok in ("and", "or", "not", "(", ")"):
+            code.append(tok)
+        else:
+            code.append(f"w[{len(words)}]")
+            words.append(tok.lower())
+    try:
+        compiled = compile(" ".join(code), "<-k>", "eval")
+        eval(compiled, {"__builtins__": {}}, {"w": [False] * len(words)})  # noqa: S307 - only and/or/not over w
+    except SyntaxError as exc:
+        raise UsageProblem(f"-k {expr!r} is not an expression of words with and/or/not/()") from exc
+
+    def matches(claim: Claim) -> bool:
+        text = f"{claim.id} {claim.title}".lower()
+        return bool(eval(compiled, {"__builtins__": {}}, {"w": [w in text for w in words]}))  # noqa: S307
+
+    return matches
+
+
+def _last_failed(report_dir: Path, stem: str) -> set[tuple[str, str]] | None:
+    """``(id, variant)`` of what did not pass in the previous report; None without a report."""
+    import json
+
+    try:
+        data = json.loads((report_dir / f"{stem}.json").read_text(encoding="utf-8"))
+        rows = data["claims"] + data.get("baseline", [])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    bad = set()
+    for row in rows:
+        variant = row.get("variant", "")
+        ok = row["verdict"] == "failed" if variant else row["verdict"] in ("proved", "passed", "xfail", "skipped")
+        if not ok:
+            bad.add((row["id"], variant))
+    bad |= {(f["id"], "") for f in data.get("load_failures", [])}
+    return bad
+
+
+def _narrow(claims: list[Claim], failures: list, exclude: Sequence[str], keyword: str | None,
+            last: set[tuple[str, str]] | None = None, variants: bool = False):
+    """Apply --exclude, -k and --lf to the selection (claims, or variants when ``variants``)."""
+    import fnmatch
+
+    if exclude:
+        claims = [c for c in claims if not any(fnmatch.fnmatchcase(c.id, p) or c.id == p for p in exclude)]
+        failures = [f for f in failures if not any(fnmatch.fnmatchcase(f.id, p) for p in exclude)]
+    if keyword:
+        matches = _keyword_matcher(keyword)
+        claims = [c for c in claims if matches(c)]
+    if last:
+        if variants:
+            claims = [c for c in claims if (c.id, c.variant) in last or (c.id, "") in last]
+        else:
+            claims = [c for c in claims if (c.id, "") in last]
+        failures = [f for f in failures if (f.id, "") in last]
+    return claims, failures
 
 
 def _timings(results) -> None:
@@ -224,52 +358,79 @@ def _check_executor(executor: str) -> None:
 
 
 def _run_and_report(variants, failures, settings, jobs, stem, mutant_mode, profile_time,
-                    executor="process", address=None) -> int:
+                    executor="process", address=None, exitfirst=False) -> int:
+    from .output import is_bad, print_summary
     from .report import build_report, write_reports
+    from .runner import Interrupted, instance_out_of_range
 
-    from .runner import Interrupted
-
+    problem = instance_out_of_range(variants, settings)
+    if problem:
+        raise UsageProblem(problem)
     started = time.time()
+    clock = time.monotonic()
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     # a process started in the background of a non-interactive shell inherits SIGINT ignored, and
     # Python keeps it so: handle it explicitly so that Ctrl-C always ends a run cleanly
     previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    stopped_first = False
     try:
-        results = _execute(variants, settings, jobs, executor, address)
+        results = _execute(variants, settings, jobs, executor, address, mutant_mode, exitfirst)
     except Interrupted as stop:
-        _summary(stop.results, f"partial summary: {len(stop.results)} of {len(variants)} finished", mutant_mode)
-        click.echo("interrupted: no report written; the previous report in "
-                   f"{settings.report_dir} was left as it was", err=True)
-        return 130
+        if not (exitfirst and any(is_bad(r, mutant_mode) for r in stop.results)):
+            print_summary(stop.results, mutant_mode, time.monotonic() - clock,
+                          prefix=f"partial summary: {len(stop.results)} of {len(variants)} finished: ")
+            click.echo("interrupted: no report written; the previous report in "
+                       f"{settings.report_dir} was left as it was", err=True)
+            return 130
+        results, stopped_first = stop.results, True
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-    title = "mutants" if mutant_mode else "claims"
-    _summary(results, title, mutant_mode, failures)
+    baseline = [r for r in results if not r.variant] if mutant_mode else []
+    judged = [r for r in results if r.variant] if mutant_mode else results
     if profile_time:
         _timings(results)
-    report = build_report(results, settings, "theorycheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+    report = build_report(judged, settings, "theorycheck " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                           started, jobs, [{"module": f.module, "id": f.id, "source_key": f.source_key,
                                            "message": f.message} for f in failures])
     if mutant_mode:
-        report["ok"] = all(r.verdict is Verdict.FAILED for r in results) and not failures
-    paths = write_reports(report, settings.report_dir, stem)
+        report["baseline"] = [{"id": r.claim.id, "verdict": r.verdict.value, "reproduce": r.reproduce}
+                              for r in baseline]
+        report["ok"] = (all(r.verdict is Verdict.FAILED for r in judged) and all(r.verdict.ok for r in baseline)
+                        and not failures)
+    if stopped_first:
+        report["ok"] = False
+        report["stopped_at_first_failure"] = True
+    paths = write_reports(report, settings.report_dir, stem, results=None if mutant_mode else results,
+                          settings=settings)
+    print_summary(judged, mutant_mode, time.monotonic() - clock, failures, baseline=baseline,
+                  prefix="stopped at the first failure (-x): " if stopped_first else "")
     click.echo(f"reports: {', '.join(str(p) for p in paths)}")
+    if failures:
+        return LOAD_ERROR_EXIT
     return 0 if report["ok"] else 1
 
 
 @main.command("run")
 @click.argument("patterns", nargs=-1, required=True)
 @click.option("--tag", "tags", multiple=True)
+@selection_options
 @run_options
-def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, report_dir, instance, profile_time,
-            executor, address, memory_limit):
+def run_cmd(patterns, tags, exclude, keyword, last_failed, exitfirst, profile, instances, seed, jobs, device,
+            timeout, report_dir, instance, profile_time, executor, address, memory_limit):
     """Run claims: 'all', an id, or glob patterns such as 'bias/*'."""
     _check_executor(executor)
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
+    last = _last_failed(Path(report_dir), "report") if last_failed else None
+    if last_failed and not last:
+        click.echo("--lf: no failures in the previous report (or no report): running the whole selection", err=True)
+    claims, failures = _narrow(claims, failures, exclude, keyword, last)
+    if not claims and not failures:
+        raise UsageProblem("no claim left after --exclude/-k/--lf")
     settings = _settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit)
-    sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time, executor, address))
+    sys.exit(_run_and_report(claims, failures, settings, jobs, "report", False, profile_time, executor, address,
+                             exitfirst))
 
 
 @main.command("mutants")
@@ -278,19 +439,36 @@ def run_cmd(patterns, tags, profile, instances, seed, jobs, device, timeout, rep
 @click.option("--full-evidence", is_flag=True,
               help="Run every check of every mutant (default: stop a mutant at its first failing check).")
 @click.option("--tag", "tags", multiple=True)
+@selection_options
 @run_options
-def mutants_cmd(patterns, mutant_name, full_evidence, tags, profile, instances, seed, jobs, device, timeout, report_dir,
-                instance, profile_time, executor, address, memory_limit):
-    """Run every mutant through its claim's checks; each must be killed (fail)."""
+def mutants_cmd(patterns, mutant_name, full_evidence, tags, exclude, keyword, last_failed, exitfirst, profile,
+                instances, seed, jobs, device, timeout, report_dir, instance, profile_time, executor, address,
+                memory_limit):
+    """Run every mutant through its claim's checks; each must be killed (fail).
+
+    The claims themselves run first, in the same run: a mutant of a claim that is not green proves
+    nothing, so such a claim makes the run fail too.
+    """
     _check_executor(executor)
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
+    claims, failures = _narrow(claims, failures, exclude, keyword)
     variants = [c.mutated(m) for c in claims for m in c.mutants if mutant_name in (None, m.name)]
+    if last_failed:
+        last = _last_failed(Path(report_dir), "mutants")
+        if last:
+            variants, failures = _narrow(variants, failures, (), None, last, variants=True)
+        else:
+            click.echo("--lf: no survivors in the previous mutants report (or none): running all", err=True)
     if not variants:
-        raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims")
+        raise UsageProblem(f"no mutant named {mutant_name!r} among the selected claims" if mutant_name
+                           else "no mutant left to run among the selected claims")
+    bases = {v.id for v in variants}
+    baseline = [c for c in claims if c.id in bases]
     settings = replace(_settings(seed, profile, instances, device, timeout, report_dir, instance, memory_limit),
                        stop_at_kill=not full_evidence)
-    sys.exit(_run_and_report(variants, failures, settings, jobs, "mutants", True, profile_time, executor, address))
+    sys.exit(_run_and_report(baseline + variants, failures, settings, jobs, "mutants", True, profile_time,
+                             executor, address, exitfirst))
 
 
 @main.command("audit")
@@ -346,7 +524,7 @@ def audit_cmd(patterns, tags, verbose, profile, instances, seed, jobs, device, t
                                         "load_failures": [f.id for f in failures]}, indent=1))
     click.echo(f"== {len(audits) - bad} of {len(audits)} claims live, {killed} of {sentinel_count} sentinels killed "
                f"in {time.time() - started:.1f}s == (report: {path})")
-    sys.exit(0 if bad == 0 and not failures else 1)
+    sys.exit(LOAD_ERROR_EXIT if failures else 0 if bad == 0 else 1)
 
 
 def entry() -> None:
@@ -369,35 +547,33 @@ def _read_report(path: str) -> dict:
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        claims = {(c["id"], c.get("variant", "")): c for c in data["claims"]}
+        for c in data["claims"]:
+            c["id"], c["verdict"]
     except FileNotFoundError as exc:
         raise UsageProblem(f"no report at {path!r}") from exc
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise UsageProblem(f"{path!r} is not a theorycheck report.json ({type(exc).__name__})") from exc
-    return claims
+    return data
 
 
 @main.command()
 @click.argument("old")
 @click.argument("new")
 def diff(old: str, new: str) -> None:
-    """Compare two report.json files: changed verdicts and edited claims (fingerprints)."""
-    before, after = _read_report(old), _read_report(new)
-    changed = 0
-    for key in sorted(set(before) | set(after)):
-        a, b = before.get(key), after.get(key)
-        name = key[0] + (f" [{key[1]}]" if key[1] else "")
-        if a is None or b is None:
-            click.echo(f"{'added' if a is None else 'removed'}: {name}")
-            changed += 1
-            continue
-        notes = []
-        if a["verdict"] != b["verdict"]:
-            notes.append(f"verdict {a['verdict']} -> {b['verdict']}")
-        if a.get("fingerprint") != b.get("fingerprint"):
-            notes.append("statement or claimed side edited")
-        if notes:
-            changed += 1
-            click.echo(f"changed: {name}: {'; '.join(notes)}")
-    click.echo(f"{changed} difference(s)")
-    sys.exit(1 if changed else 0)
+    """Compare two report.json files; exit 1 only on regressions.
+
+    \b
+    Regressions: a verdict that was fine and is not, a claim or check removed, a check
+    weakened (fewer instances, a wider band, less power). Added or fixed claims, stronger
+    checks and edits of code (comments and layout ignored) are listed with exit 0.
+    """
+    from .diffing import compare
+
+    diffs, warnings = compare(_read_report(old), _read_report(new))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    for d in diffs:
+        click.echo(f"{'REGRESSION' if d.regression else 'changed'}: {d.name}: {d.message}")
+    regressions = sum(d.regression for d in diffs)
+    click.echo(f"{len(diffs)} difference(s), {regressions} regression(s)")
+    sys.exit(1 if regressions else 0)

@@ -184,9 +184,11 @@ class LiveOutput:
         self._refresh()
 
     def _running(self) -> str:
+        """The claim the oldest unfinished work belongs to (cut to fit beside the bar)."""
         for key in self.order:
             if key not in self.done:
-                return key[0] + (f" [{key[1]}]" if key[1] else "")
+                name = key[0] + (f" [{key[1]}]" if key[1] else "")
+                return name if len(name) <= 36 else name[:35] + "…"
         return ""
 
     def _eta(self) -> str:
@@ -216,8 +218,8 @@ def print_summary(results: Sequence, mutant_mode: bool, seconds: float, load_fai
     for r in bad:
         out.write("\n".join(failure_lines(r, mutant_mode)) + "\n")
     for f in load_failures:
-        last = f.message.strip().splitlines()[-1] if f.message.strip() else ""
-        out.write(f"__ {f.id}: error __\n  module {f.module} failed to load: {last}\n")
+        what = f.describe() if hasattr(f, "describe") else f"{f.module}: {f.message.strip()}"
+        out.write(f"__ {f.id}: error __\n  claim module {what}\n")
     words = [outcome_word(r, mutant_mode) for r in results] + ["error"] * len(load_failures)
     if baseline:
         words += [f"claim {r.verdict.value}" for r in bad_baseline]
