@@ -120,6 +120,22 @@ def mask_regularizer_samples(i, n, sampler):
     return (diff**2).sum((1, 2))
 
 
+def factorised_unsquared_betas(Ws, S, lam):
+    """Mutant of the pivot factorisation: beta entries not squared in the chain product."""
+    from .model import path_factors, pivot_sets
+
+    k = len(Ws) - 1
+    total = 0
+    for l in range(1, k + 1):
+        for J in pivot_sets(k, l):
+            alpha2, betas, gamma2 = path_factors(Ws, S, J)
+            v = alpha2
+            for B in betas:
+                v = B @ v
+            total = total + lam**l * (gamma2 * v).sum()
+    return total
+
+
 proposition_8 = declare(
     "nuclear/proposition-8",
     title="closed form of the explicit regularizer of a deep linear network",
@@ -132,7 +148,13 @@ proposition_8 = declare(
     hypotheses=["any weights, C = E[xx'] positive definite", "theta in (0, 1], lam = (1-theta)/theta",
                 "pivots strictly increasing (the printed ([k] choose l))"],
     claimed=lambda i: proposition8_sum(i.Ws, i.S, i.lam),
+    # the pivot-factorised form (model.explicit_regularizer) is the observed side of six other claims:
+    # it is a part here, compared with mask enumeration directly
+    parts={"factorised": lambda i: explicit_regularizer(i.Ws, i.S, i.lam)},
     checks=[
+        Relation(observed=lambda i: regularizer_by_masks(i.Ws, i.S, i.theta), claimed="factorised", space=networks,
+                 instances=48, tolerance=MASK_SUM,
+                 label="pivot-factorised gamma' B..B alpha (used by other claims) vs exact enumeration of masks"),
         Symbolic(observed=lambda i: regularizer_by_masks(i.Ws, i.S, i.theta), symbols=symbolic_deep_network,
                  label="k = 2, dims [2,1,2,1], symbolic weights, S and theta, all 8 masks"),
         Relation(observed=lambda i: regularizer_by_masks(i.Ws, i.S, i.theta), space=networks, instances=48,
@@ -154,6 +176,8 @@ proposition_8 = declare(
                claimed=lambda i: proposition8_sum(i.Ws, np.eye(i.S.shape[0], dtype=i.S.dtype), i.lam)),
         mutant("multisets of pivots", "j_p = j_{p+1} allowed",
                claimed=lambda i: proposition8_sum(i.Ws, i.S, i.lam, pivots=combinations_with_replacement)),
+        mutant("factorised, betas not squared", "the chain product with B in place of B * B",
+               factorised=lambda i: factorised_unsquared_betas(i.Ws, i.S, i.lam)),
     ],
     depends_on=["nuclear/aux-decomp"],
     tags=["explicit-regularizer", "central"],

@@ -369,7 +369,7 @@ lemma_6 = declare(
            "rotated_theta": lambda i: induced_regularizer_by_search(i.U.T @ i.M @ i.V, i.C, i.lam, i.dims,
                                                                     np.random.default_rng(3), 3)},
     checks=[
-        Relation(observed=lambda i, parts: regularizer_by_recursion(i.Ws, parts["second_moment"](i), i.lam),
+        Relation(observed=lambda i: regularizer_by_recursion(i.Ws, np.eye(i.dims[0]), i.lam),
                  space=rotated_networks, instances=40, tolerance=float_tolerance(1024, what="recursion, <= 4 layers"),
                  label="(3) key step: R invariant under W_{k+1} -> U'W_{k+1}, W_1 -> W_1 V"),
         Relation(observed=lambda i: explicit_regularizer(i.Ws, i.S, i.lam), claimed="rescaled_value", space=networks,
