@@ -70,3 +70,18 @@ def user_modules() -> list[str]:
     """Modules named in ``THEORYCHECK_MODULES`` by the user (not by ``--claims``)."""
     return [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",")
             if m.strip() and m.strip() not in ADDED_MODULES]
+
+
+def replay_env() -> str:
+    """The environment a ``python -c`` replay needs: every claim module of one's own and, for those
+    of ``--claims`` directories, where they are (as a shell prefix; empty when none)."""
+    import shlex
+
+    modules = [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
+    if not modules:
+        return ""
+    prefix = f"THEORYCHECK_MODULES={shlex.quote(','.join(modules))} "
+    if CLAIM_DIRS:
+        roots = [str(modules_in(Path(d).expanduser().resolve())[0]) for d in CLAIM_DIRS]
+        prefix += f"PYTHONPATH={shlex.quote(os.pathsep.join(roots))}${{PYTHONPATH:+:$PYTHONPATH}} "
+    return prefix

@@ -14,7 +14,9 @@ wrapped, whatever ``COLUMNS`` says, so that CI logs can be grepped and a reprodu
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import sys
 import time
 from typing import Any, Iterable, Sequence, TextIO
@@ -73,11 +75,19 @@ def count_line(words: Iterable[str], seconds: float, mutant_mode: bool = False, 
     counts: dict[str, int] = {}
     for w in words:
         counts[w] = counts.get(w, 0) + 1
-    order = MUTANT_ORDER + COUNT_ORDER if mutant_mode else COUNT_ORDER
+    order = MUTANT_ORDER + tuple(w for w in COUNT_ORDER if w not in MUTANT_ORDER) if mutant_mode else COUNT_ORDER
     parts = [f"{counts[w]} {w}" for w in order if counts.get(w)]
     parts += [f"{n} {w}" for w, n in counts.items() if w not in order]
     body = ", ".join(parts) or "no claims ran"
     return f"== {prefix}{body} in {seconds:.1f}s =="
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: Any) -> str:
+    """Text safe for a terminal or CI log: control characters (escape sequences) shown as ``\\xNN``."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
 
 
 def compact(value: Any, limit: int = 400) -> str:
@@ -97,13 +107,14 @@ def failure_lines(result, mutant_mode: bool) -> list[str]:
         if check.verdict in (Verdict.PASSED, Verdict.PROVED) and not (mutant_mode and word == "survived"):
             continue
         lines.append(f"  [{index}] {check.kind}{' (' + check.label + ')' if check.label else ''}: "
-                     f"{check.verdict.value}: {check.message}")
+                     f"{check.verdict.value}: {printable(check.message)}")
         worst = check.worst if isinstance(check.worst, dict) else None
         if worst and check.verdict in (Verdict.FAILED, Verdict.ERROR):
             if worst.get("observed") is not None or worst.get("claimed") is not None:
                 lines.append(f"      observed: {compact(worst.get('observed'), 200)}")
                 lines.append(f"      claimed:  {compact(worst.get('claimed'), 200)}")
-            if worst.get("margin") is not None:
+            margin = worst.get("margin")
+            if isinstance(margin, (int, float)) and math.isfinite(margin):
                 lines.append(f"      margin:   {worst.get('margin')} (> 0 violates; tolerance: "
                              f"{check.tolerance or 'see check'})")
             if worst.get("instance"):
@@ -112,7 +123,9 @@ def failure_lines(result, mutant_mode: bool) -> list[str]:
             if shrunk:
                 lines.append(f"      shrunk (Hypothesis): {compact(shrunk, 2000)}")
                 literal = json.dumps({k: v for k, v in shrunk.items() if k != "regime"}, default=str)
-                lines.append(f"      replay: python -c 'import theorycheck as tc; print(tc.replay("
+                from .claimdirs import replay_env
+
+                lines.append(f"      replay: {replay_env()}python -c 'import theorycheck as tc; print(tc.replay("
                              f"{json.dumps(result.claim.id)}, {index}, {literal}))'")
     if result.reproduce:
         lines.append(f"  reproduce: {result.reproduce}")
@@ -213,15 +226,19 @@ def print_summary(results: Sequence, mutant_mode: bool, seconds: float, load_fai
     if bad or load_failures or bad_baseline:
         out.write("\n=== failures ===\n")
     for r in bad_baseline:
-        out.write(f"__ {r.claim.id}: the claim itself is {r.verdict.value}; its mutants prove nothing __\n")
+        out.write(f"__ {r.claim.id}: the claim itself is not green ({r.verdict.value}); its mutants prove nothing __\n")
         out.write("\n".join(failure_lines(r, False)[1:]) + "\n")
     for r in bad:
         out.write("\n".join(failure_lines(r, mutant_mode)) + "\n")
+    for r in results if not mutant_mode else ():
+        if r.failed_dependencies and not is_bad(r, mutant_mode):
+            out.write(f"note: {display_name(r)} is {outcome_word(r, mutant_mode)} but depends on claims that did "
+                      f"not pass: {', '.join(r.failed_dependencies)}\n")
     for f in load_failures:
         what = f.describe() if hasattr(f, "describe") else f"{f.module}: {f.message.strip()}"
         out.write(f"__ {f.id}: error __\n  claim module {what}\n")
     words = [outcome_word(r, mutant_mode) for r in results] + ["error"] * len(load_failures)
     if baseline:
-        words += [f"claim {r.verdict.value}" for r in bad_baseline]
+        words += ["claim not green"] * len(bad_baseline)
     out.write(count_line(words, seconds, mutant_mode, prefix) + "\n")
     out.flush()

@@ -168,7 +168,7 @@ def to_junit(report: dict[str, Any]) -> str:
     for b in report.get("baseline", []):
         if b["verdict"] not in ("proved", "passed", "xfail", "skipped"):
             case(b["id"].split("/")[0], f"{b['id']} [the claim itself]", 0.0, "error",
-                 f"the claim itself is {b['verdict']}: its mutants prove nothing", b.get("reproduce", ""))
+                 f"the claim itself is not green ({b['verdict']}): its mutants prove nothing", b.get("reproduce", ""))
     for c in report["claims"]:
         name = c["id"] + (f" [mutant: {c['variant']}]" if c["variant"] else "")
         outcome = _case_outcome(c, mutants)
