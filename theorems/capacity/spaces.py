@@ -97,3 +97,81 @@ def _gaussian_factors(d: Draw) -> dict:
 
 gaussian_factors = Space(_gaussian_factors, regimes=("typical", "d1=1", "d1>min(d2,d0)", "rank M<d1", "d1>=d2 square"),
                          description="as `completion` with unit weights (Gaussian measurements: P = Q = I)")
+
+
+# --- two-layer networks -------------------------------------------------------------------------------
+
+NET_REGIMES = ("typical", "d2=1", "d2>d1", "p=0", "p->1", "d1=1", "tanh activation")
+
+
+def _net(d: Draw, wide: bool = False) -> dict:
+    from .model import activations
+
+    regime = d.regime
+    d0 = d.integer(1, 5)
+    d1 = d.integer(10, 12) if wide else (1 if regime == "d1=1" else d.integer(2, 6))
+    d2 = 1 if regime == "d2=1" else (d1 + d.integer(1, 2) if regime == "d2>d1" else d.integer(1, 4))
+    n = d.integer(1, 10)
+    act = "tanh" if regime == "tanh activation" else "relu"
+    X = d.normal(n, d0) * d.log_uniform(0.3, 3.0)
+    U, V = d.normal(d2, d1), d.normal(d0, d1)
+    drop = drop_rate(d, regime)
+    return {"U": U, "V": V, "X": X, "Y": d.normal(n, d2), "H": activations(V, X, act), "drop": drop, "act": act}
+
+
+nets = Space(_net, regimes=NET_REGIMES, description="d0 <= 5, d1 <= 6, d2 <= 8, n <= 10; ReLU (tanh in one regime)")
+wide_nets = Space(lambda d: _net(d, wide=True), regimes=("typical", "p->1", "d2=1"),
+                  description="d1 = 10..12: Monte Carlo over masks")
+
+
+def _single_output_net(d: Draw, wide: bool = False) -> dict:
+    regime = d.regime
+    d0, n = d.integer(1, 5), d.integer(1, 10)
+    d1 = d.integer(9, 12) if wide else (1 if regime == "d1=1" else d.integer(2, 6))
+    return {"u": d.normal(d1), "V": d.normal(d0, d1), "X": d.normal(n, d0), "y": d.normal(n), "drop": drop_rate(d, regime)}
+
+
+single_output_nets = Space(_single_output_net, regimes=("typical", "p=0", "tiny p", "p->1", "d1=1"),
+                           description="f(x) = u' sigma(V'x), d0 <= 5, d1 <= 6, n <= 10")
+wide_single_output_nets = Space(lambda d: _single_output_net(d, wide=True), regimes=("typical", "p->1"),
+                                description="d1 = 9..12, masks drawn per example")
+
+DESIGN_REGIMES = ("+-sqrt(d0) e_k design", "whitened symmetric atoms", "d2=1", "d1>d0", "p->1")
+
+
+def _symmetric_isotropic(d: Draw, drop_range=None) -> dict:
+    """A finite law with x = -x in distribution and E xx' = I exactly, and a random two-layer net."""
+    regime = d.regime
+    d0 = d.integer(1, 4)
+    if regime == "+-sqrt(d0) e_k design":
+        Z = np.sqrt(d0) * np.vstack([np.eye(d0), -np.eye(d0)])
+    else:
+        G = d.normal(d.integer(d0, 3 * d0), d0)
+        G = np.vstack([G, -G])
+        w, Q = np.linalg.eigh(G.T @ G / len(G))
+        Z = G @ (Q / np.sqrt(np.maximum(w, 1e-12))) @ Q.T
+    d1 = d0 + d.integer(1, 3) if regime == "d1>d0" else d.integer(1, 5)
+    d2 = 1 if regime == "d2=1" else d.integer(1, 4)
+    if drop_range is not None:
+        drop = d.choice((d.uniform(0.05, 0.4), d.uniform(0.6, 0.9)))
+    else:
+        drop = drop_rate(d, "p->1" if regime == "p->1" else "typical")
+    return {"Z": Z, "U": d.normal(d2, d1), "V": d.normal(d0, d1), "drop": drop}
+
+
+symmetric_isotropic = Space(_symmetric_isotropic, regimes=DESIGN_REGIMES,
+                            description="uniform on {+-sqrt(d0) e_k}, or whitened symmetrised Gaussian atoms")
+symmetric_isotropic_off_half = Space(lambda d: _symmetric_isotropic(d, drop_range="off 1/2"), regimes=DESIGN_REGIMES,
+                                     description="as `symmetric_isotropic`, p away from 1/2 (lam != 1)")
+
+
+def _gaussian_net(d: Draw) -> dict:
+    regime = d.regime
+    d0, d1, d2 = d.integer(1, 4), d.integer(1, 5), (1 if regime == "d2=1" else d.integer(1, 3))
+    drop = drop_rate(d, "p->1" if regime == "p->1" else "typical")
+    return {"U": d.normal(d2, d1), "V": d.normal(d0, d1), "drop": drop,
+            "law": "rademacher" if regime == "Rademacher x" else "gaussian"}
+
+
+gaussian_nets = Space(_gaussian_net, regimes=("typical", "d2=1", "p->1", "Rademacher x"),
+                      description="x ~ N(0, I) or iid Rademacher coordinates (symmetric, isotropic)")
