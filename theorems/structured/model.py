@@ -305,3 +305,95 @@ def swapped_factor(keep_prob):
     if isinstance(keep_prob, (int, float)) and keep_prob == 1:
         return 0.0
     return keep_prob / (1 - keep_prob)
+
+
+def support_value(a, r: int, rho: int):
+    """(11)'s bracket on a sorted vector ``a`` (numpy or torch, differentiable), zero-padded to length r."""
+    if not isinstance(rho, (int, np.integer)):
+        raise ValueError(f"the index rho must be an integer in 1..r, got {rho!r}")
+    if hasattr(a, "detach"):
+        import torch
+
+        if a.shape[0] < r:
+            a = torch.cat([a, torch.zeros(r - a.shape[0], dtype=a.dtype)])
+    elif len(a) < r:
+        a = np.concatenate([np.asarray(a, dtype=float), np.zeros(r - len(a))])
+    return (a[:rho - 1] ** 2).sum() + a[rho - 1:].sum() ** 2 / (r - rho + 1)
+
+
+def detached(a) -> np.ndarray:
+    return a.detach().cpu().numpy() if hasattr(a, "detach") else np.asarray(a, dtype=float)
+
+
+def matrix_of(i):
+    """The matrix whose norm is taken: ``i.A`` or the product ``U V^T X`` of a factorization."""
+    return i.A if "A" in i else i.U @ i.V.T @ i.X
+
+
+def factor_regularizer(i):
+    """(9)'s objective at one factorization: ``(1 - bar theta)/bar theta (d/r) sum_i ||U_i V_i^T X||_F^2``."""
+    return i.beta * (i.U.shape[1] // i.r) * dropblock_sum(i.U, i.V, i.X, i.r)
+
+
+def block_factorization(A, r: int, k_hat: int, scale: Callable = lambda l1, k_hat: l1 / k_hat):
+    """A factorization ``U V^T I = A`` (X = I) in blocks of r columns with regularizer within ``1 + J/k_hat``
+    of ``||A||_(r)^2``: the optimal group decomposition in A's singular basis, balanced by Theorem 2.5's
+    replication (21)-(22). Returns (U, V)."""
+    P, a, Qt = np.linalg.svd(A, full_matrices=False)
+    pieces, _ = optimal_groups(a, r)
+    norms = np.linalg.norm(pieces, axis=1)
+    keep = norms > 0
+    pieces, norms = pieces[keep], norms[keep]
+    plan, count = replicate_balanced(norms, k_hat, scale)
+    Us, Vs = [], []
+    for j, coef in plan:
+        supp = np.flatnonzero(pieces[j])[:r]
+        L = np.zeros((A.shape[0], r))
+        R = np.zeros((A.shape[1], r))
+        L[:, :supp.size] = P[:, supp] * (coef * pieces[j][supp])
+        R[:, :supp.size] = Qt[supp].T
+        Us.append(L)
+        Vs.append(R)
+    return np.hstack(Us), np.hstack(Vs)
+
+
+def sdp_norm_program(m: int, n: int, r: int):
+    """``||A||_(r)^2 = min tr S  s.t.  [[S, A^T], [A, Th]] >= 0, Th <= I, tr Th <= r`` (McDonald et al. 2016:
+    inf tr(A^T Th^-1 A) over 0 < Th <= I, tr Th <= r), A an ``m x n`` parameter."""
+    import cvxpy as cp
+
+    from theorycheck import Program
+
+    A = cp.Parameter((m, n))
+    S = cp.Variable((n, n), symmetric=True)
+    Th = cp.Variable((m, m), symmetric=True)
+    cons = [cp.bmat([[S, A.T], [A, Th]]) >> 0, np.eye(m) - Th >> 0, cp.trace(Th) <= r]
+    return Program(cp.Problem(cp.Minimize(cp.trace(S)), cons), {"A": A})
+
+
+def sdp_prox_program(m: int, n: int, r: int):
+    """``min_A ||Y - A||_F^2 + beta ||A||_(r)^2`` through the same variational form (Y, beta parameters)."""
+    import cvxpy as cp
+
+    from theorycheck import Program
+
+    Y = cp.Parameter((m, n))
+    beta = cp.Parameter(nonneg=True)
+    A = cp.Variable((m, n))
+    S = cp.Variable((n, n), symmetric=True)
+    Th = cp.Variable((m, m), symmetric=True)
+    cons = [cp.bmat([[S, A.T], [A, Th]]) >> 0, np.eye(m) - Th >> 0, cp.trace(Th) <= r]
+    return Program(cp.Problem(cp.Minimize(cp.sum_squares(Y - A) + beta * cp.trace(S)), cons),
+                   {"Y": Y, "beta": beta}, {"A": A})
+
+
+def biconjugate_program(n: int, r: int):
+    """(31): ``sup_{x_1 >= ... >= x_n >= 0} sum a_i x_i - 1/4 sum_{i<=r} x_i^2`` (a parameter)."""
+    import cvxpy as cp
+
+    from theorycheck import Program
+
+    a = cp.Parameter(n)
+    x = cp.Variable(n)
+    cons = [x[:-1] >= x[1:], x[-1] >= 0] if n > 1 else [x >= 0]
+    return Program(cp.Problem(cp.Maximize(a @ x - cp.sum_squares(x[:min(r, n)]) / 4), cons), {"a": a})

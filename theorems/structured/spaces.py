@@ -221,9 +221,9 @@ def _unbalanced(d: Draw) -> dict:
     k = d.integer(2, 5)
     a, b, N = d.integer(2, 4), d.integer(2, 4), d.integer(2, 5)
     U = d.normal(a, k * r) * np.repeat([d.log_uniform(0.1, 10.0) for _ in range(k)], r)[None, :]
-    k_hat = {"k_hat=100": 100, "k_hat=1000": 1000}.get(d.regime, 10_000)
+    k_hat = {"k_hat=200": 200, "k_hat=1000": 1000}.get(d.regime, 5000)
     return {"r": r, "k": k, "U": U, "V": d.normal(b, k * r), "X": d.normal(b, N), "k_hat": k_hat}
 
 
-unbalanced = Space(_unbalanced, regimes=("k_hat=100", "k_hat=1000", "k_hat=10000"),
+unbalanced = Space(_unbalanced, regimes=("k_hat=200", "k_hat=1000", "k_hat=5000"),
                    description="block norms spread over 1e-2..1e2, r in 1..3, k = 2..5 blocks")
