@@ -225,6 +225,8 @@ def neuron_hull_rademacher(X, dirs, second_moment_root, zeta) -> tuple[float, fl
     """
     import torch
 
-    Phi = torch.as_tensor(np.maximum(X @ dirs, 0.0) / second_moment_root(dirs)[None, :], dtype=zeta.dtype)
+    root = second_moment_root(dirs)
+    num = np.maximum(X @ dirs, 0.0)
+    Phi = torch.as_tensor(np.where(num > 0, num / np.maximum(root, 1e-300)[None, :], 0.0), dtype=zeta.dtype)
     sup = (zeta @ Phi).abs().max(dim=1).values / X.shape[0]
     return float(sup.mean()), float(sup.std() / np.sqrt(len(sup)))

@@ -105,7 +105,7 @@ def local_descent_regulariser(i, ctx):
     G = torch.eye(i.d1, dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([G], lr=0.02)
     best = float("inf")
-    for _ in range(100):
+    for _ in range(80):
         U, V = U0 @ G, V0 @ torch.linalg.inv(G).T
         R = completion_regularizer_by_atoms(U, V, p, q)
         best = min(best, float(R.detach()))
@@ -137,7 +137,7 @@ proposition_4 = declare(
                  label="attainment: R at the equalising rotation of a balanced factorisation equals Theta"),
         Relation(observed=lambda i: completion_regularizer_by_atoms(i.U, i.V, i.p_row, i.q_col), relation=">=",
                  space=completion, instances=28, tolerance=LOWER, label="lower bound R(U,V) >= Theta(UV') on random factors"),
-        Relation(observed=local_descent_regulariser, relation=">=", space=completion, instances=8, tolerance=LOWER,
+        Relation(observed=local_descent_regulariser, relation=">=", space=completion, instances=6, tolerance=LOWER,
                  label="lower bound on locally minimised factorisations (Adam over U G, V G^-T)"),
         BoundSearch(observed=lambda i: completion_regularizer_by_atoms(i.U, i.V, i.p_row, i.q_col), relation=">=",
                     space=completion, variables=("U", "V"), instances=8, steps=60, lr=0.05, tolerance=LOWER,
@@ -316,7 +316,7 @@ theorem_11 = declare(
            "rate": -0.5, "clip": lambda t: np.clip(t, -1.0, 1.0), "unclipped": lambda i: np.mean((i.y - i.M[i.rows, i.cols]) ** 2)},
     checks=[
         BoundSearch(observed=theorem11_chain, space=theorem11_points, variables=("log_alpha", "logit_delta"),
-                    instances=6, steps=60, lr=0.1, tolerance=float_tolerance(64, what="a few square roots"),
+                    instances=4, steps=40, lr=0.15, tolerance=float_tolerance(64, what="a few square roots"),
                     label="last step 4M R_n + M^2 sqrt(log(2/d)/2n) <= the printed bound, adversarial over alpha, delta"),
         Relation(observed=theorem11_chain, space=theorem11_sharp, instances=6,
                  tolerance=float_tolerance(64, what="a few square roots"),
