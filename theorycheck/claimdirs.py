@@ -14,6 +14,7 @@ from pathlib import Path
 from .registry import MODULES_ENV
 
 CLAIM_DIRS: list[str] = []  # the directories given with --claims, as the user wrote them
+ONLY_USER: list[bool] = [False]  # --only-user: load no entry-point (bundled) module
 ADDED_MODULES: list[str] = []  # the module names they contributed to THEORYCHECK_MODULES
 
 
@@ -85,3 +86,10 @@ def replay_env() -> str:
         roots = [str(modules_in(Path(d).expanduser().resolve())[0]) for d in CLAIM_DIRS]
         prefix += f"PYTHONPATH={shlex.quote(os.pathsep.join(roots))}${{PYTHONPATH:+:$PYTHONPATH}} "
     return prefix
+
+
+def module_selection() -> list[str] | None:
+    """The modules to load under ``--only-user`` (THEORYCHECK_MODULES and --claims); None: all."""
+    if not ONLY_USER[0]:
+        return None
+    return [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]

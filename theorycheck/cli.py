@@ -35,7 +35,9 @@ class UsageProblem(click.ClickException):
 def _load() -> registry_mod.Registry:
     """The registry; every claim module that failed to load is printed (stderr), whatever is selected."""
     try:
-        reg = registry_mod.load()
+        from .claimdirs import module_selection
+
+        reg = registry_mod.load(module_selection())  # None: every module; --only-user: one's own
     except ClaimDeclarationError as exc:
         raise UsageProblem(f"invalid claim declaration: {exc}") from exc
     for f in reg.failures:
@@ -120,6 +122,17 @@ def _add_claim_dirs(ctx, param, values):
     return values
 
 
+def _only_user(ctx, param, value):
+    from .claimdirs import ONLY_USER
+
+    ONLY_USER[0] = bool(value)
+    return value
+
+
+ONLY_USER_OPTION = click.option(
+    "--only-user", is_flag=True, callback=_only_user, expose_value=False, is_eager=True,
+    help="Load only one's own claim modules (THEORYCHECK_MODULES, --claims), none of the bundled ones.")
+
 CLAIMS_OPTION = click.option(
     "--claims", "claim_dirs", multiple=True, callback=_add_claim_dirs, expose_value=False, is_eager=True,
     metavar="DIR", help="Also load the claim modules in DIR (no PYTHONPATH needed; repeatable).")
@@ -128,6 +141,7 @@ CLAIMS_OPTION = click.option(
 def selection_options(fn):
     options = [
         CLAIMS_OPTION,
+        ONLY_USER_OPTION,
         click.option("--exclude", "exclude", multiple=True, metavar="PATTERN",
                      help="Leave out claims matching this glob, e.g. 'bias/*' (repeatable)."),
         click.option("-k", "keyword", default=None, metavar="EXPR",

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .checks.base import CheckResult, Outcome, jsonable
 from .claim import Claim
 from .context import Context, Settings
+from .fingerprint import declared
 from .pool import TaskFailure, TaskSkipped, default_memory_limit, run_tasks
 from .verdict import Verdict, claim_verdict
 
@@ -61,7 +62,7 @@ class ClaimResult:
             "depends_on": list(c.depends_on), "failed_dependencies": self.failed_dependencies,
             "fingerprint": c.fingerprint(), "seconds": self.seconds, "reproduce": self.reproduce,
             "scope": c.scope, "erratum_note": c.erratum_note, "corrects": c.corrects,
-            "checks": [r.to_json() for r in self.checks],
+            "checks": [{**r.to_json(), "declared": declared(check)} for r, check in zip(self.checks, c.checks)],
         })
 
 
@@ -104,7 +105,7 @@ def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
             n = check.count(settings)
             indices = list(range(n))
             if settings.only_instance is not None:
-                indices = [settings.only_instance] if settings.only_instance < n or getattr(check, "space", None) else []
+                indices = [settings.only_instance] if settings.only_instance < n else []
             chunk = max(1, math.ceil(len(indices) / max(1, 2 * jobs)))
             for start in range(0, len(indices), chunk):
                 tasks.append(Task(claim.id, claim.variant, ci, tuple(indices[start:start + chunk])))
@@ -119,7 +120,7 @@ def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> st
     """
     import shlex
 
-    from .claimdirs import CLAIM_DIRS, user_modules
+    from .claimdirs import CLAIM_DIRS, ONLY_USER, user_modules
 
     q = shlex.quote
     modules = user_modules()
@@ -132,6 +133,8 @@ def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> st
         cmd += f" --instance {index}"
     for folder in CLAIM_DIRS:
         cmd += f" --claims {q(folder)}"
+    if ONLY_USER[0]:
+        cmd += " --only-user"
     report_dir = Path(settings.report_dir)
     own = report_dir if report_dir.name == "reproduce" else report_dir / "reproduce"
     return cmd + f" --report-dir {q(str(own))}"
@@ -148,6 +151,11 @@ def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[in
         if skipped and ci in skipped and ci not in failures and not any(o.ok is False for o in partial):
             results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.SKIPPED,
                                        message=skipped[ci]))
+            continue
+        if settings.only_instance is not None and settings.only_instance >= check.count(settings):
+            results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.SKIPPED,
+                                       message=f"--instance {settings.only_instance}: this check has "
+                                               f"{check.count(settings)} instance(s)"))
             continue
         if ci in failures:
             results.append(CheckResult(kind=check.kind, label=check.label, verdict=Verdict.ERROR,
@@ -171,6 +179,19 @@ def conclude(claim: Claim, outcomes: dict[int, list[Outcome]], failures: dict[in
     return ClaimResult(claim=claim, verdict=verdict, checks=results,
                        seconds=sum(r.seconds for r in results),
                        reproduce=reproduce_command(claim, settings, index), parts_read=parts_read)
+
+
+def instance_out_of_range(claims: Sequence[Claim], settings: Settings) -> str | None:
+    """Why ``--instance K`` cannot reproduce anything for some claim (K beyond all its checks)."""
+    k = settings.only_instance
+    if k is None:
+        return None
+    for claim in claims:
+        largest = max((check.count(settings) for check in claim.checks), default=0)
+        if k >= largest:
+            return (f"--instance {k} is beyond every check of {claim.id}"
+                    + (f" [{claim.variant}]" if claim.variant else "") + f" (instances 0..{largest - 1})")
+    return None
 
 
 EXECUTORS = ("process", "ray")
