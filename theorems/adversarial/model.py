@@ -93,15 +93,24 @@ def pgd_attack(W, a, x, y, nu, eta, T, alpha, *, loss_grad=dreflected, history=F
     """
     T = torch.as_tensor(T).reshape(-1)
     steps = int(T.max())
+    ragged = bool((T != steps).any())
+    Wt = W.transpose(-1, -2)  # (B, d, m)
+    nu_col = torch.as_tensor(nu, dtype=x.dtype).reshape(-1, 1) if torch.is_tensor(nu) else nu
+    eta_col = eta.unsqueeze(-1)
     delta = x.clone()
     zs, deltas = [], []
     for step in range(steps):
-        z = y * f(W, a, delta.unsqueeze(-2), alpha).squeeze(-1)
+        pre = torch.bmm(delta.unsqueeze(1), Wt).squeeze(1)  # (B, m): w_r . delta_t
+        pos = pre >= 0
+        z = y * (torch.where(pos, pre, alpha * pre) * a).sum(-1)
         zs.append(z)
         deltas.append(delta)
-        g = loss_grad(z).unsqueeze(-1) * y.unsqueeze(-1) * grad_input(W, a, delta.unsqueeze(-2), alpha).squeeze(-2)
-        new = project_ball(delta + eta.unsqueeze(-1) * g, x, nu)
-        delta = torch.where((step < T).unsqueeze(-1), new, delta)  # delta_{T+1} is computed, never output
+        coef = torch.where(pos, a, alpha * a) * (loss_grad(z) * y).unsqueeze(-1)  # l'(z) y a_r sigma'_r
+        v = delta + eta_col * torch.bmm(coef.unsqueeze(1), W).squeeze(1)
+        diff = v - x
+        norm = diff.norm(dim=-1, keepdim=True)
+        new = x + diff * torch.clamp(nu_col / torch.clamp(norm, min=1e-300), max=1.0)
+        delta = torch.where((step < T).unsqueeze(-1), new, delta) if ragged else new  # delta_{T+1}: never output
     Z = torch.stack(zs, -1)  # (B, steps): z_1..z_steps
     D = torch.stack(deltas, -2)  # (B, steps, d)
     valid = torch.arange(steps).unsqueeze(0) < T.unsqueeze(-1)

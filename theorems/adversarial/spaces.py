@@ -27,7 +27,7 @@ def _net(d: Draw) -> dict:
     x = d.normal(dim) * d.log_uniform(0.2, 3.0)
     nu = d.log_uniform(0.05, 2.0)
     u = d.normal(dim)
-    delta = x + nu * d.uniform(0.0, 1.0) * u / np.linalg.norm(u)
+    delta = x + nu * d.uniform(0.0, 1.0) * u / max(np.linalg.norm(u), 1e-300)
     return {"d": dim, "m": m, "alpha": alpha, "kappa": kappa, "a": a, "W": W, "x": x, "y": d.choice((-1.0, 1.0)),
             "nu": nu, "delta": delta, "c": d.log_uniform(0.1, 10.0)}
 
