@@ -14,8 +14,8 @@ import sympy as sp
 
 from theorycheck import Draw, Relation, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant, optimize
 
-from .landscape_math import (OPTIMISER, best_of_restarts, psd_targets, square_targets, starts,
-                             tied_critical_points, tied_torch, tied_value_and_grad)
+from .landscape_math import (polished_tied_minimum, psd_targets, square_targets, starts, tied_critical_points,
+                             tied_torch, tied_value_and_grad)
 from .model import eqz, optimal_value, shrinkage, tied_objective
 
 SEED = "003_d0c1b2e846001ede.txt"
@@ -145,40 +145,71 @@ thesis_lemma_3_corrected = declare(
 
 # --- Lemma 4.1: all local minima of Problem (4) are equalized -------------------------------------------
 
-def local_minima_spread(i, parts):
-    """Largest spread max_i ||u_i||^2 - min_i ||u_i||^2, relative to max(||M||_F, 1), over the BFGS limit
-    points (each start separately, half of them with geometrically unequal columns) that are local minima
-    (lambda_min(H) >= -HESSIAN_TOL ||H||). Relative to ||M||, not to ||U||: when M_sym has no positive
-    eigenvalue the minimum is U = 0, where f is quartic and BFGS stops at ||U||^2 ~ gtol^{2/3}, a point
-    whose relative spread means nothing."""
-    lam = parts["lam"](i)
-    fg = tied_value_and_grad(i.M, lam)
+def local_minima_spread(i, ctx):
+    """Largest spread max_i ||u_i||^2 - min_i ||u_i||^2, relative to max(||M||_F, 1), over the limit points
+    (BFGS, then a Newton polish, ``polished_tied_minimum``) from 6 starts, half of them with geometrically
+    unequal columns, that are local minima (lambda_min(H) >= -HESSIAN_TOL ||H||). Relative to ||M||, not to
+    ||U||: when M_sym has no positive eigenvalue the minimum is U = 0, where f is quartic and the optimiser
+    stops at ||U||^2 ~ gtol^{2/3}, a point whose relative spread means nothing."""
     scale = np.sqrt(max(np.abs(i.M).max(), 1e-3) / i.r)
+    rng = ctx.instance_rng(i)
     worst = 0.0
-    for x0 in starts(i.d, i.r, 6, int(1e3 * i.M[0, 0]) % 2**31, scale):
-        U = best_of_restarts(fg, [x0])
-        if not is_strict_saddle(i.M, lam, U):
+    for k in range(6):
+        x0 = rng.standard_normal((i.d, i.r)) * scale * (2.0 ** -np.arange(i.r) if k % 2 else 1.0)
+        U = polished_tied_minimum(i.M, i.lam, x0)
+        if not is_strict_saddle(i.M, i.lam, U):
             norms = (U * U).sum(0)
             worst = max(worst, (norms.max() - norms.min()) / max(np.linalg.norm(i.M), 1.0))
     return worst
 
 
+def _small_rate_target(d: Draw) -> dict:
+    """PSD targets with lam log-uniform down to 1e-4 ("no matter how small the dropout rate", 003 l. 547)."""
+    inst = psd_targets.draw(d)
+    if d.regime == "lam -> 0":
+        inst["lam"] = d.log_uniform(1e-4, 1e-3)
+    elif d.regime != "large lam (rho<r)":
+        inst["lam"] = d.log_uniform(1e-4, 3.0)
+    return inst
+
+
+small_rate_targets = Space(_small_rate_target, regimes=psd_targets.regimes + ("lam -> 0",),
+                           description="symmetric PSD M as psd_targets, lam log-uniform in [1e-4, 3] (regime lam -> 0: "
+                                       "[1e-4, 1e-3]; large lam: [3, 30])")
+
+
+def eigen_aligned_spread(i) -> float:
+    """Mutant: the local minima are the eigen-aligned factors W diag((lambda_i - alpha)_+^{1/2}) (not rotated)."""
+    sh = shrinkage(i.M, i.r, i.lam)
+    x = np.maximum(sh.sigma - sh.alpha, 0.0)
+    x[sh.rho:] = 0.0
+    return float((x.max() - x.min()) / max(np.linalg.norm(i.M), 1.0))
+
+
+# the spread changes the gradient by ~ lam x spread (the equalizing rotation's curvature is ~ lam): after the
+# Newton polish (|grad f|_inf <= 1e-14) the spread is below 1e-14 / lam, plus rounding of the norms (1e-12)
+SPREAD_TOL = Tolerance(1e-13, 1e-12, "Newton-polished minimum, |grad|_inf <= 1e-14: spread <= |grad| / (c lam) "
+                                     "(band 1e-13 / lam) + float64 rounding of the column norms")
+
 lemma_4_1 = declare(
     "bias/lemma-4.1",
-    title="for lam > 0 every local minimum of the tied problem (4) is equalized",
+    title="for lam > 0 (however small) every local minimum of the tied problem (4) is equalized",
     source=Source(SEED, "Lemma 4.1", "(4)", "547-551", also="thesis Lemma 1 (l. 2396-2404), proved by Lemma 4"),
     statement=r"\lambda>0,\ U\ \text{a local minimum of }f\Rightarrow\|u_i\|=\|u_j\|\ \forall i,j",
-    hypotheses=["lam > 0", "any M (the rotation argument needs no PSD); PSD M drawn here, lam up to 30"],
+    hypotheses=["lam > 0, down to 1e-4 ('no matter how small the dropout rate')",
+                "any M (the rotation argument needs no PSD); PSD M drawn here, lam in [1e-4, 30]"],
     claimed=lambda i: 0.0,
-    parts={"lam": lambda i: i.lam},
-    checks=[Relation(observed=local_minima_spread, space=psd_targets, tolerance=OPTIMISER, instances=10,
-                     label="BFGS limit points with PSD Hessian, 6 starts, PSD M"),
+    checks=[Relation(observed=local_minima_spread, space=small_rate_targets, tolerance=SPREAD_TOL, instances=12,
+                     scale=lambda i: 1.0 / i.lam, label="polished limit points with PSD Hessian, 6 starts, PSD M, "
+                                                        "lam log-uniform down to 1e-4"),
             Relation(observed=local_minima_spread, space=square_targets, instances=6,
                      tolerance=Tolerance(0.0, 1e-5, "for skew-dominated M the minimum is U = 0, where f is quartic: "
-                                                    "BFGS stops at ||U||^2 ~ |grad|^(2/3) <= 1e-5"),
-                     label="BFGS limit points with PSD Hessian, 6 starts, non-symmetric or indefinite M")],
-    mutants=[mutant("lam = 0", "the lemma without dropout: local minima of ||M - UU'||^2 need not be equalized",
-                    lam=lambda i: 0.0)],
+                                                    "the optimiser stops at ||U||^2 ~ |grad|^(2/3) <= 1e-5"),
+                     label="limit points with PSD Hessian, 6 starts, non-symmetric or indefinite M")],
+    mutants=[mutant("eigen-aligned minima", "the minima are W_rho diag((lambda_i - alpha)^{1/2}) without the "
+                    "equalizing rotation (the lam = 0 picture): column norms lambda_i - alpha", claimed=eigen_aligned_spread),
+             mutant("1 % spread", "local minima only approximately equalized (relative spread 1e-2)",
+                    claimed=lambda i: 1e-2)],
     depends_on=["bias/thesis-lemma-4", "bias/definition-4.2"],
     tags=["landscape", "optimization"],
 )
