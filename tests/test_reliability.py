@@ -54,7 +54,8 @@ def test_faults_do_not_disturb_other_claims(faulty_report):
 def test_module_with_syntax_error_makes_its_claims_error_and_the_rest_runs(tmp_path):
     done = cli("run", "toy/*", "broken-syntax/*", "--report-dir", str(tmp_path),
                modules="fixtures.toy,fixtures.broken_syntax")
-    assert done.returncode == 1
+    assert done.returncode == 2  # a module that does not load is a load error of the whole run
+    assert "broken_syntax.py:3" in done.stderr, done.stderr
     report = json.loads((tmp_path / "report.json").read_text())
     assert [f["module"] for f in report["load_failures"]] == ["fixtures.broken_syntax"]
     toy = [c for c in report["claims"] if c["id"].startswith("toy/")]

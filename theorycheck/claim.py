@@ -8,8 +8,6 @@ an exponent, the relation). Checks read parts by name, so :meth:`Claim.replace` 
 """
 from __future__ import annotations
 
-import hashlib
-import inspect
 import re
 from dataclasses import dataclass, field, replace as dc_replace
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
@@ -117,21 +115,11 @@ class Claim:
         raise KeyError(f"{self.id} has no mutant {name!r} (mutants: {[m.name for m in self.mutants]})")
 
     def fingerprint(self) -> str:
-        """Hash of the statement and the source of the claimed parts (visible in CI diffs)."""
-        h = hashlib.sha256(self.statement.encode())
-        for name in sorted(self.parts):
-            h.update(name.encode())
-            h.update(_source_of(self.parts[name]).encode())
-        return h.hexdigest()[:16]
+        """Hash of what decides the verdict: statement, parts' code and every check's declaration
+        (code normalised, so comment-only edits do not change it); see :mod:`theorycheck.fingerprint`."""
+        from .fingerprint import claim_fingerprint
 
-
-def _source_of(obj: Any) -> str:
-    if callable(obj):
-        try:
-            return inspect.getsource(obj)
-        except (OSError, TypeError):
-            return getattr(obj, "__qualname__", repr(obj))
-    return repr(obj)
+        return claim_fingerprint(self)
 
 
 def validate(claim: Claim) -> None:

@@ -190,6 +190,8 @@ def main() -> None:
 
 @main.command("list")
 @click.argument("patterns", nargs=-1)
+@CLAIMS_OPTION
+@ONLY_USER_OPTION
 @click.option("--tag", "tags", multiple=True, help="Only claims carrying this tag (repeatable).")
 def list_claims(patterns: tuple[str, ...], tags: tuple[str, ...]) -> None:
     """List claims (optionally matching glob PATTERNS)."""
@@ -198,14 +200,20 @@ def list_claims(patterns: tuple[str, ...], tags: tuple[str, ...]) -> None:
 
     reg = _load()
     claims, failures = _select(reg, patterns, tags)
-    table = Table(box=None, pad_edge=False)
-    for col in ("id", "status", "checks", "mutants", "title"):
-        table.add_column(col)
-    for c in claims:
-        table.add_row(c.id, c.status, ",".join(k.kind for k in c.checks), str(len(c.mutants)), c.title)
-    for f in failures:
-        table.add_row(f.id, "[magenta]import error[/]", "", "", f.module)
-    Console().print(table)
+    rows = [(c.id, c.status, ",".join(k.kind for k in c.checks), str(len(c.mutants)), c.title) for c in claims]
+    rows += [(f.id, "import-error", "", "", f.module) for f in failures]
+    if not sys.stdout.isatty():  # a pipe or CI: whole ids, one claim a line, never wrapped
+        width = max((len(r[0]) for r in rows), default=2)
+        for r in rows:
+            click.echo(f"{r[0]:<{width}}  {r[1]:<12} {r[2]:<24} {r[3]:>3}  {r[4]}")
+    else:
+        table = Table(box=None, pad_edge=False)
+        table.add_column("id", no_wrap=True)
+        for col in ("status", "checks", "mutants", "title"):
+            table.add_column(col)
+        for r in rows:
+            table.add_row(*r)
+        Console().print(table)
     click.echo(f"{len(claims)} claim(s)")
     if failures:
         sys.exit(LOAD_ERROR_EXIT)
@@ -483,6 +491,27 @@ def mutants_cmd(patterns, mutant_name, full_evidence, tags, exclude, keyword, la
                        stop_at_kill=not full_evidence)
     sys.exit(_run_and_report(baseline + variants, failures, settings, jobs, "mutants", True, profile_time,
                              executor, address, exitfirst))
+
+
+@main.command("new")
+@click.argument("claim_id")
+@click.option("--dir", "folder", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Where the claim module goes (one module per source: DIR/<source>.py).")
+def new_cmd(claim_id: str, folder: str) -> None:
+    """Write the skeleton of claim SOURCE/KIND-NUMBER (e.g. mypaper/lemma-1) to fill in.
+
+    It loads and fails until filled in; then run it with: theorycheck run --claims DIR --only-user all
+    """
+    from .scaffold import write_skeleton
+
+    try:
+        path = write_skeleton(claim_id, folder)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from exc
+    except OSError as exc:
+        raise UsageProblem(f"cannot write into {folder!r}: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {path}: fill in claimed_*, wrong_* and the TODOs, then run\n"
+               f"  theorycheck run --claims {shlex.quote(str(path.parent))} --only-user {shlex.quote(claim_id)}")
 
 
 @main.command("audit")

@@ -86,6 +86,21 @@ class Draw:
         return -np.log(u).reshape(shape)
 
 
+class _RegimeProbe:
+    """Mixin recording whether a draw function looked at ``d.regime``."""
+
+    regime_read = False
+
+    @property
+    def regime(self) -> str:
+        self.regime_read = True
+        return self._regime
+
+    @regime.setter
+    def regime(self, value: str) -> None:
+        self._regime = value
+
+
 class SeededDraw(Draw):
     """Draws from a seeded numpy generator."""
 
@@ -104,6 +119,10 @@ class SeededDraw(Draw):
 
     def exponential(self, *shape: int) -> np.ndarray:
         return self.rng.standard_exponential(shape)
+
+
+class _ProbedDraw(_RegimeProbe, SeededDraw):
+    """A seeded draw that records whether ``regime`` was read (for :meth:`Space.validate`)."""
 
 
 class HypothesisDraw(Draw):
@@ -159,6 +178,28 @@ class Space:
 
     def regime_of(self, index: int) -> str:
         return self.regimes[index % len(self.regimes)]
+
+    def validate(self) -> None:
+        """A space naming several regimes must draw them: its draw function reads ``d.regime``
+        (checked on one draw per regime; otherwise the regime label on an instance would be false)."""
+        if len(self.regimes) < 2 or self._strategy_cache.get("regimes-validated"):
+            return
+        if len(set(self.regimes)) != len(self.regimes):
+            raise ValueError(f"space regimes {self.regimes} repeat a name")
+        read = False
+        for k, regime in enumerate(self.regimes):
+            probe = _ProbedDraw(np.random.default_rng(np.random.SeedSequence([0, k])), regime)
+            try:
+                self.draw(probe)
+            except Exception:  # noqa: BLE001 - a draw may reject this point; only the read matters
+                pass
+            read = read or probe.regime_read
+        if not read:
+            name = getattr(self.draw, "__qualname__", repr(self.draw))
+            raise ValueError(f"space {self.description or name!r} declares regimes {self.regimes} but its draw "
+                             "function never reads d.regime, so no instance would be drawn in them "
+                             "(branch on d.regime, or declare a single regime)")
+        self._strategy_cache["regimes-validated"] = True
 
     def sample(self, seed_words: Sequence[int], index: int) -> Instance:
         """Instance ``index`` from the generator seeded by ``seed_words``; reproducible."""

@@ -11,6 +11,7 @@ import difflib
 import fnmatch
 import importlib
 import os
+import sys
 import traceback
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
@@ -28,12 +29,27 @@ class LoadFailure:
 
     module: str
     source_key: str
-    message: str
+    message: str  # one line: the exception, with file:line where it was raised
     quarantined: bool = False  # a claim dropped for a bad depends_on (its module did load)
+    detail: str = ""  # the traceback, for the report
 
     @property
     def id(self) -> str:
         return f"{self.source_key}/module-import"
+
+    def describe(self) -> str:
+        """``module: message``, one line, no markup."""
+        return f"{self.module}: {self.message}"
+
+
+def describe_import_error(exc: BaseException) -> str:
+    """``Type: message at file:line``; for a SyntaxError the offending file and line."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"SyntaxError: {exc.msg} at {exc.filename}:{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith("<frozen") and f"{os.sep}importlib{os.sep}" not in f.filename]
+    where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
 
 
 @dataclass
@@ -45,7 +61,8 @@ class Registry:
     def add(self, claim: Claim, module: str = "") -> None:
         validate(claim)
         if claim.id in self.claims:
-            raise ClaimDeclarationError(f"claim {claim.id!r}: duplicate id")
+            first = self.modules.get(claim.id) or "an earlier module"
+            raise ClaimDeclarationError(f"claim {claim.id!r}: duplicate id, declared by {first} and by {module or 'this module'}")
         self.claims[claim.id] = claim
         self.modules[claim.id] = module
 
@@ -117,8 +134,11 @@ def _matches(claim_id: str, pattern: str) -> bool:
 
 
 def discover_modules() -> list[str]:
+    """Entry-point modules, then ``THEORYCHECK_MODULES`` (importable from the current directory)."""
     names = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
     extra = [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
+    if extra and os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.append(os.getcwd())
     seen: list[str] = []
     for name in names + extra:
         if name not in seen:
@@ -134,18 +154,17 @@ def load(modules: Iterable[str] | None = None) -> Registry:
         try:
             module = importlib.import_module(name)
             claims = list(getattr(module, "CLAIMS"))
-        except Exception:  # noqa: BLE001 - any import failure becomes a recorded error
-            registry.failures.append(LoadFailure(name, key, traceback.format_exc(limit=3)))
+        except Exception as exc:  # noqa: BLE001 - any import failure becomes a recorded error
+            registry.failures.append(LoadFailure(name, key, describe_import_error(exc),
+                                                 detail=traceback.format_exc(limit=6)))
             continue
-        added: list[str] = []
-        try:
-            for claim in claims:
+        for claim in claims:
+            try:
                 registry.add(claim, name)
-                added.append(claim.id)
-        except (ClaimDeclarationError, ValueError) as exc:
-            for cid in added:
-                registry.claims.pop(cid, None)
-            registry.failures.append(LoadFailure(name, key, f"{type(exc).__name__}: {exc}"))
+            except (ClaimDeclarationError, ValueError, TypeError, AttributeError) as exc:
+                cid = getattr(claim, "id", repr(claim))
+                registry.failures.append(LoadFailure(name, str(cid).split("/", 1)[0] if "/" in str(cid) else key,
+                                                     f"{type(exc).__name__}: {exc}"))
     registry.quarantine_bad_dependencies()
     return registry
 

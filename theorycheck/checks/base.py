@@ -61,6 +61,9 @@ class CheckResult:
     evidence: dict[str, Any] = field(default_factory=dict)
     tolerance: str = ""
     seconds: float = 0.0
+    # what the run could refute: "figure" (one line, for people) and the numbers behind it, e.g.
+    # "smallest_refuted_relative_change" (a change of the claimed side this run would refute)
+    power: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = jsonable(asdict(self))
@@ -120,6 +123,9 @@ class Check:
         return self.instances
 
     def validate(self, claim: "Claim") -> None:
+        space = getattr(self, "space", None)
+        if space is not None and hasattr(space, "validate"):
+            space.validate()
         for attr in self.part_names:
             name = getattr(self, attr)
             if name is not None and name not in claim.parts:
@@ -186,7 +192,27 @@ def conclude_by_margin(check: Check, outcomes: list[Outcome], tolerance: str = "
     else:
         message = f"all {len(outcomes)} instance(s) within tolerance"
     return CheckResult(verdict=verdict, message=message, margin=float(worst_out.margin),
-                       worst=worst_out.to_json(), **base)
+                       worst=worst_out.to_json(), power=relation_power(judged), **base)
+
+
+def relation_power(outcomes: Sequence[Outcome]) -> dict[str, Any]:
+    """Aggregate the per-instance resolutions (``refute_rel``, ``band_rel``, ``ratio``) of a
+    comparison: the run refutes a relative change of the claimed side as soon as one instance does,
+    so the smallest refuted change is the minimum over instances; the band is the loosest one."""
+    refute = [o.details["refute_rel"] for o in outcomes if "refute_rel" in o.details]
+    bands = [o.details["band_rel"] for o in outcomes if "band_rel" in o.details]
+    if not refute:
+        return {"figure": "no instance with a nonzero claimed side: no relative resolution"}
+    power: dict[str, Any] = {"smallest_refuted_relative_change": min(refute), "band_relative_max": max(bands),
+                             "instances_with_resolution": len(refute)}
+    ratios = [o.details["ratio"] for o in outcomes if np.isfinite(o.details.get("ratio", float("nan")))]
+    figure = f"refutes a {min(refute):.3g} relative change of the claimed side; band <= {max(bands):.3g} relative"
+    if ratios:
+        power["tightness_max"] = max(ratios)
+        power["tightness_min"] = min(ratios)
+        figure += f"; observed/claimed in [{min(ratios):.3g}, {max(ratios):.3g}]"
+    power["figure"] = figure
+    return power
 
 
 def verdict_of(results: Sequence[CheckResult]) -> Verdict:

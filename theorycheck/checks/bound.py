@@ -19,7 +19,7 @@ from ..instances import Instance, Space
 from ..tolerance import Tolerance
 from .base import Check, CheckError, CheckResult, Outcome, conclude_by_margin
 from .calling import call
-from .relation import resolve_relation
+from .relation import resolution, resolve_relation
 
 if TYPE_CHECKING:
     from ..claim import Claim
@@ -109,8 +109,10 @@ class BoundSearch(Check):
                     self.project(t_inst)
         margin, obs, bound, ratio, step, point = best
         found = Instance({**inst, **point})
+        details = {"ratio": ratio, "found_at_step": step}
+        details.update(resolution(np.asarray(obs), np.asarray(bound), rel, self.tolerance.band(bound)))
         return Outcome(index=index, ok=margin <= 0, margin=margin, observed=obs, claimed=bound,
-                       details={"ratio": ratio, "found_at_step": step}, instance=found.describe())
+                       details=details, instance=found.describe())
 
     def conclude(self, claim: "Claim", outcomes: list[Outcome], settings: Settings) -> CheckResult:
         rel = resolve_relation(claim, self.relation)

@@ -321,6 +321,10 @@ class MonteCarlo(Check):
         principle = (f"Monte-Carlo standard error: |mean - claimed| <= z* SE, z* = {z_crit:.2f} "
                      f"(family false-fail rate {self.alpha:g}, Bonferroni over {comparisons} comparisons)")
         result = conclude_by_margin(self, outcomes, tolerance=principle, evidence=evidence)
+        result.power = {"smallest_refuted_relative_change": mdd_rel, "smallest_refuted_discrepancy": mdd,
+                        "power": POWER,
+                        "figure": f"detects a {mdd_rel:.3g} relative discrepancy ({mdd:.3g} absolute) with "
+                                  f"{POWER:.0%} power at false-fail rate {self.alpha:g}"}
         if result.verdict is Verdict.PASSED:
             worst_z = max(o.details["z"] for o in good)
             result.message = f"all {len(good)} estimates within z* = {z_crit:.2f} (worst z = {worst_z:.2f})"

@@ -76,6 +76,11 @@ class Rate(Check):
                     "slope_tolerance": self.slope_tolerance, "points": [o.instance["x"] for o in outcomes],
                     "values": [o.observed for o in outcomes]}
         principle = f"{self.confidence:.0%} t-interval of the slope + {self.slope_tolerance:g} ({self.slope_principle})"
+        refuted = half + self.slope_tolerance + abs(fit.slope - claimed)
+        power = {"smallest_refuted_exponent_change": refuted, "slope_ci": [fit.slope - half, fit.slope + half],
+                 "figure": f"slope {fit.slope:.3f}, {self.confidence:.0%} CI [{fit.slope - half:.3f}, "
+                           f"{fit.slope + half:.3f}]; refutes a claimed exponent off by more than {refuted:.3g}"}
+        base["power"] = power
         if half > self.resolution:
             return CheckResult(verdict=Verdict.ERROR, margin=margin, evidence=evidence, tolerance=principle,
                                message=f"sweep too noisy: CI half-width {half:.3g} > resolution {self.resolution:g}",

@@ -40,7 +40,55 @@ def relation_margin(observed: np.ndarray, claimed: np.ndarray, relation: str,
     details: dict[str, Any] = {"max_abs_error": float(np.max(np.abs(observed - claimed))) if observed.size else 0.0}
     if relation != "==" and observed.size == 1 and claimed.size == 1 and claimed.item() != 0:
         details["ratio"] = observed.item() / claimed.item()
+    details.update(resolution(observed, claimed, relation, band))
     return margin, details
+
+
+def resolution(observed: np.ndarray, claimed: np.ndarray, relation: str, band: np.ndarray) -> dict[str, float]:
+    """The power of one instance's comparison, relative to ``|claimed|`` (entries with claimed != 0).
+
+    ``refute_rel``: the smallest relative change of the claimed side that this instance refutes
+    (for ==, in either direction: ``(band + |o - c|) / |c|``; for <=, a lowering of the bound:
+    ``(band + c - o) / |c|``; for >=, a raising: ``(band + o - c) / |c|``); ``band_rel``: the band
+    as a relative error.
+    """
+    o, c = np.broadcast_arrays(np.asarray(observed, float), np.asarray(claimed, float))
+    b = np.broadcast_to(np.asarray(band, float), c.shape)
+    nonzero = np.abs(c) > 0
+    if not nonzero.any():
+        return {}
+    slack = {"==": b + np.abs(o - c), "<=": b + c - o, ">=": b + o - c}[relation]
+    return {"refute_rel": float(np.min(np.maximum(slack[nonzero], 0.0) / np.abs(c[nonzero]))),
+            "band_rel": float(np.max(b[nonzero] / np.abs(c[nonzero])))}
+
+
+def absolute_instance(inst: Instance) -> Instance:
+    """The instance with every float (scalar or array) replaced by its absolute value."""
+    out = Instance()
+    for key, value in inst.items():
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+            out[key] = np.abs(value)
+        elif isinstance(value, (float, np.floating)):
+            out[key] = abs(float(value))
+        else:
+            out[key] = value
+    return out
+
+
+def term_scale(claimed_fn: Callable[..., Any], inst: Instance, observed: np.ndarray, claimed: np.ndarray,
+               ctx: Context, parts: Any) -> np.ndarray:
+    """``max(|claimed|, |observed|, |claimed(|x|)|)``: the magnitude of the summed terms (see
+    :class:`~theorycheck.tolerance.Tolerance`); ``claimed(|x|)`` is left out where it cannot be
+    evaluated (a hypothesis broken by the absolute values) or is not finite."""
+    scale = np.maximum(np.abs(claimed), np.abs(observed))
+    try:
+        at_abs = np.asarray(call(claimed_fn, absolute_instance(inst), ctx=ctx, parts=parts), dtype=float)
+        if at_abs.shape in (scale.shape, ()) or at_abs.size == 1:
+            at_abs = np.where(np.isfinite(at_abs), np.abs(at_abs), 0.0)
+            scale = np.maximum(scale, at_abs)
+    except Exception:  # noqa: BLE001 - the term magnitude then falls back to |claimed|, |observed|
+        pass
+    return scale
 
 
 def resolve_relation(claim: "Claim", relation: str) -> str:
@@ -78,7 +126,12 @@ class Relation(Check):
         claimed = as_float_array(call(claim.parts[self.claimed], inst, ctx=ctx, parts=claim.parts), "claimed")
         if observed.shape != claimed.shape and claimed.size != 1 and observed.size != 1:
             raise ValueError(f"observed shape {observed.shape} != claimed shape {claimed.shape}")
-        scale = None if self.scale is None else np.asarray(call(self.scale, inst, ctx=ctx, parts=claim.parts), dtype=float)
+        if self.scale is not None:
+            scale = np.asarray(call(self.scale, inst, ctx=ctx, parts=claim.parts), dtype=float)
+        elif self.tolerance.scale == "terms":
+            scale = term_scale(claim.parts[self.claimed], inst, observed, claimed, ctx, claim.parts)
+        else:
+            scale = None
         margin, details = relation_margin(observed, claimed, resolve_relation(claim, self.relation),
                                           self.tolerance, scale)
         return margin, observed, claimed, details

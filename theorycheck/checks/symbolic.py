@@ -108,6 +108,11 @@ class Symbolic(Check):
             result.message = "identity proved by sympy"
         elif result.verdict is Verdict.PASSED:
             result.message = "sympy could not decide; identity holds at every high-precision random point"
+        exact = result.verdict is Verdict.PROVED
+        result.power = {"smallest_refuted_relative_change": 0.0 if exact else 10.0 ** -(self.digits - 10),
+                        "figure": "exact: any change of the claimed side is refuted" if exact else
+                        f"numeric fallback: refutes a difference above 1e-{self.digits - 10} at "
+                        f"{self.points} points"}
         if outcomes and outcomes[0].ok is False:
             d = outcomes[0].details
             result.message = f"identity fails: difference {d['difference'][:120]} = {d['value']:.3g} at {d['at']}"
