@@ -270,7 +270,8 @@ def single_thread():
         torch.set_num_threads(before)
 
 
-def induced_regularizer_by_search(M, C, lam, dims: Sequence[int], rng: np.random.Generator, restarts: int) -> float:
+def induced_regularizer_by_search(M, C, lam, dims: Sequence[int], rng: np.random.Generator, restarts: int,
+                                  gtol: float = 1e-10) -> float:
     """Theta(M) = inf_{W_{k+1}...W_1 = M} R (3.2), by multi-start L-BFGS over exact implementations.
 
     Free variables are W_1..W_k and Z; with A = W_{k->1} of full column rank (needs d_0 <= every
@@ -296,7 +297,7 @@ def induced_regularizer_by_search(M, C, lam, dims: Sequence[int], rng: np.random
     for _ in range(restarts):
         try:
             with single_thread():
-                values.append(optimize.minimize_restarts(objective, [rng.standard_normal(size)])[0].value)
+                values.append(optimize.minimize_restarts(objective, [rng.standard_normal(size)], gtol=gtol)[0].value)
         except RuntimeError:  # a start whose A lost rank (the parametrisation's only singularity)
             continue
     if not values:

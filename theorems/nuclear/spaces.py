@@ -97,8 +97,22 @@ def _rank_one(d: Draw) -> dict:
             "theta": theta, "lam": reg_parameter(theta)}
 
 
+def _near_equalized(d: Draw) -> dict:
+    """Proposition 1's equalized network of a rank-1 map (k <= 4, widths 1-5), every weight perturbed by
+    N(0, 1e-2^2) relative noise and flattened: Lemma 7's bound is nearly tight there (k >= 2, widths > 1)."""
+    from .model import rank_one_network
+
+    inst = _rank_one(d)
+    Ws = [W * (1 + 1e-2 * d.normal(*W.shape)) for W in rank_one_network(inst["u"], inst["v"], inst["dims"][1:-1])]
+    return {**inst, "Ws": Ws, "w": np.concatenate([W.ravel() for W in Ws]), "shapes": [W.shape for W in Ws]}
+
+
 rank_one_maps = Space(_rank_one, regimes=("k=1", "k=4", "equal widths", "single output", "C=I", "typical"),
                       description="u v' with Gaussian u, v; widths 1-5; C SPD")
+
+
+near_equalized_networks = Space(_near_equalized, regimes=rank_one_maps.regimes,
+                                description="Proposition 1's networks of u v', weights perturbed by 1 % noise, flattened")
 
 
 def _network_with_data(d: Draw) -> dict:
