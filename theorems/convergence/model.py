@@ -125,7 +125,7 @@ def features(W, a, x, b):
 
 
 def dropout_sgd(W1, a, X, y, B, eta: float, c: float, competitors: Sequence[Any] = (), keep_prob: float = 1.0,
-                snapshot_every: int = 0) -> dict:
+                snapshot_every: int = 0, snapshot_at: Sequence[int] = ()) -> dict:
     """Algorithm 1 for ``t = 1..T`` (the last update is harmless: records are at ``W_t``), batched
     over the leading run dimension. Records per step ``t`` (shape ``(R, T)``): ``L_t(W_t)``,
     ``Q_t(W_t)``, ``g_t(W_t)``, ``l(y_t f_t(q W_t))``, the per-step distances ``||W_t - U||_F^2``
@@ -140,10 +140,11 @@ def dropout_sgd(W1, a, X, y, B, eta: float, c: float, competitors: Sequence[Any]
     rec["lin"] = [torch.zeros(R, T, dtype=torch.float64, device=W1.device) for _ in competitors]
     rec["dist"] = [torch.zeros(R, T + 1, dtype=torch.float64, device=W1.device) for _ in competitors]
     snaps = []
+    at = set(snapshot_at)
     m = W1.shape[-2]
     for t in range(T):
         x, yt, b = X[:, t], y[:, t], B[:, t]
-        if snapshot_every and t % snapshot_every == 0:
+        if (snapshot_every and t % snapshot_every == 0) or t in at:
             snaps.append(W.clone())
         coef = features(W, a, x, b)
         pre = (W @ x[..., None]).squeeze(-1)
@@ -169,3 +170,61 @@ def theorem_constants(gamma: float, eta: float, T: float, m: float, d: float) ->
     c = math.sqrt(d) + max(1.0 / (14 * gamma**2), 2 * math.sqrt(math.log(m))) + 1.0
     lam = 5 / gamma * math.log(2 * eta * T) + math.sqrt(44 / gamma**2 * math.log(24 * eta * c * math.sqrt(m) * T**2))
     return {"c": c, "lam": lam, "width": 2401 * gamma**-6 * lam**2, "bound": 4 * lam**2 / (eta * T)}
+
+
+_RUNS: dict = {}  # memoised standard runs, keyed by every argument (deterministic: seeded from them)
+
+
+def evaluate_errors(W, a, Xte, yte, B_visited=None, B_fresh=None):
+    """Test errors (float32 forward pass) of the full network, of the visited sub-network (one mask
+    per run, ``(R, m)``) and of fresh sub-networks (``(R, K, m)``); ``R(qW) = R(W)`` since ``q > 0``."""
+    import torch
+
+    m = W.shape[-2]
+    H = torch.relu(Xte.float() @ W.float().transpose(-1, -2))  # (R, n, m)
+    af = a.float()
+    out = {"full": ((yte.float() * (H @ af[..., None]).squeeze(-1)) < 0).float().mean(-1).double()}
+    if B_visited is not None:
+        g = (H @ (af * B_visited.float())[..., None]).squeeze(-1)
+        out["visited"] = ((yte.float() * g) < 0).float().mean(-1).double()
+    if B_fresh is not None:
+        g = H @ (af[:, None, :] * B_fresh.float()).transpose(-1, -2)  # (R, n, K)
+        out["fresh"] = ((yte.float()[..., None] * g) < 0).float().mean(-2).double()
+    del m
+    return out
+
+
+def train_and_evaluate(seed: int, runs: int, m: int, d: int, T: int, q: float, rho: float, eta: float,
+                       eval_times: Sequence[int], n_test: int = 256, fresh: int = 0, c: float = math.inf,
+                       test_scale: float | None = None) -> dict:
+    """Algorithm 1 on ``D_rho`` (``runs`` independent runs of ``T`` fresh samples each), test errors
+    at ``eval_times`` (0-based step indices: the error of ``W_{t+1}`` before step ``t + 1``), and
+    the per-step training records. ``fresh`` masks per run are drawn independently of training."""
+    import torch
+
+    key = (seed, runs, m, d, T, q, rho, eta, tuple(eval_times), n_test, fresh, c, test_scale)
+    if key in _RUNS:
+        return _RUNS[key]
+    gen = torch_generator(seed)
+    X, y = margin_data(gen, T, d, rho, runs=runs)
+    Xte, yte = margin_data(gen, n_test, d, rho, runs=runs)
+    W1, a = initialise(gen, runs, m, d)
+    B = masks(gen, runs, T, m, q)
+    B_fresh = masks(gen, runs, fresh, m, q) if fresh else None
+    times = sorted(set(int(t) for t in eval_times))
+    rec = dropout_sgd(W1, a, X, y, B, eta, c, keep_prob=q if test_scale is None else test_scale,
+                      snapshot_at=times)
+    errs = {"full": [], "visited": [], "fresh": []}
+    for t, W in zip(times, rec["snapshots"]):
+        e = evaluate_errors(W, a, Xte, yte, B[:, t], B_fresh)
+        for k in errs:
+            if k in e:
+                errs[k].append(e[k])
+    out = {"times": np.array(times), "L": rec["L"], "Q": rec["Q"], "full_loss": rec["full_loss"],
+           "displacement": rec["displacement"], "W1": W1, "W_final": rec["W_final"], "a": a}
+    out.update({k: torch.stack(v, -1) for k, v in errs.items() if v})
+    del rec
+    if len(_RUNS) > 8:
+        _RUNS.pop(next(iter(_RUNS)))
+    _RUNS[key] = out
+    return out
