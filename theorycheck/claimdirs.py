@@ -88,8 +88,22 @@ def replay_env() -> str:
     return prefix
 
 
+BUNDLED_DISTRIBUTION = "theorycheck"  # the distribution whose entry points are the bundled packs
+
+
 def module_selection() -> list[str] | None:
-    """The modules to load under ``--only-user`` (THEORYCHECK_MODULES and --claims); None: all."""
+    """The modules to load under ``--only-user``; None (load all) without it.
+
+    One's own modules are the entry points of every installed distribution but theorycheck itself
+    (a claim package such as ``examples/inverted-dropout``), ``THEORYCHECK_MODULES`` and ``--claims``.
+    """
     if not ONLY_USER[0]:
         return None
-    return [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
+    from importlib.metadata import entry_points
+
+    from .registry import ENTRY_POINT_GROUP
+
+    names = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)
+             if getattr(getattr(ep, "dist", None), "name", None) != BUNDLED_DISTRIBUTION]
+    names += [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
+    return list(dict.fromkeys(names))

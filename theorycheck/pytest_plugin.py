@@ -141,6 +141,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         add_claim_dir(folder)
     patterns = [p.strip() for p in pattern.split(",") if p.strip()] or ["all"]
     registry = load(modules_for(patterns))
+    before = len(items)
     for failure in registry.failures:
         items.append(LoadFailureItem.from_parent(session, name=failure.id, nodeid=failure.id, failure=failure))
     for claim in registry.claims.values():
@@ -156,6 +157,8 @@ def pytest_collection_modifyitems(session, config, items) -> None:
                                             claim=claim, mutants=True)
             _mark(mutants, claim)
             items.append(mutants)
+    # report them as collected, so that "collected N items" and the per-item counters include them
+    config.hook.pytest_collectreport(report=pytest.CollectReport("", "passed", None, items[before:]))
 
 
 def _mark(item, claim) -> None:
