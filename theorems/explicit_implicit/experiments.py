@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from theorycheck import Dynamics, Source, Space, Tolerance, declare, mutant
+from theorycheck import CheckError, Dynamics, Source, Space, Tolerance, declare, mutant
 
 from .model import dropout_noise_by_masks
 
@@ -63,43 +63,111 @@ def _xi_approx(W1, W2, X, y, signs, step: float = 1e-4):
     return (_grad(W1, W2, X, y, step * signs) - _grad(W1, W2, X, y, -step * signs)) / (2 * step)
 
 
-@lru_cache(maxsize=32)
-def run_arm(seed: int, k: int, correction: float, steps: int, lr: float = 0.5, approx: float = 0.0,
-            explicit: float | None = None):
-    """Full-batch DROPOUT_k (+ correction * xi~, + approx * xi_approx(Rademacher)) training.
+def per_example_gradients(W1, W2, X, y, eta) -> torch.Tensor:
+    """Per-example gradients nabla_W l(F(x_n, eta_n)) in closed form, batched: eta (R, n, m) -> (R, n, P)."""
+    h = torch.tanh(X @ W1.T)
+    u = (1 + eta) * h
+    residual = torch.softmax(u @ W2.T, -1) - torch.nn.functional.one_hot(y, W2.shape[0]).to(torch.float64)
+    grad_w1 = ((residual @ W2) * (1 + eta) * (1 - h * h))[..., :, None] * X[:, None, :]
+    grad_w2 = residual[..., :, None] * u[..., None, :]
+    return torch.cat([grad_w1.flatten(-2), grad_w2.flatten(-2)], -1)
 
-    Returns per step the update noise ||g - E g||^2 and the expected dropout loss.
+
+def batch_gradients(W1, W2, X, y, eta) -> torch.Tensor:
+    """Full-batch (mean over examples) gradients for R noise draws: (R, n, m) -> (R, P)."""
+    return per_example_gradients(W1, W2, X, y, eta).mean(-2)
+
+
+@lru_cache(maxsize=1)
+def _masks():
+    eta, w = dropout_noise_by_masks(WIDTH, DROP_PROB)
+    return torch.as_tensor(eta), torch.as_tensor(w)
+
+
+def exact_noise(W1, W2, X, y):
+    """E g and tr Cov g of DROPOUT_1's full-batch gradient (independent masks per example), exactly."""
+    eta, w = _masks()
+    g = per_example_gradients(W1, W2, X, y, eta[:, None, :].expand(-1, len(y), -1))  # (2^m, n, P)
+    mean_n = torch.einsum("j,jnp->np", w, g)
+    var_n = torch.einsum("j,jnp->n", w, g * g) - (mean_n * mean_n).sum(-1)
+    return mean_n.mean(0), float(var_n.sum() / len(y) ** 2)
+
+
+def expected_dropout_loss(W1, W2, X, y) -> float:
+    eta, w = _masks()
+    logits = ((1 + eta[:, None, :]) * torch.tanh(X @ W1.T)[None]) @ W2.T
+    per_mask = torch.nn.functional.cross_entropy(logits.reshape(-1, CLASSES), y.repeat(len(w)),
+                                                 reduction="none").reshape(len(w), -1).mean(1)
+    return float(w @ per_mask)
+
+
+def _noise(g, shape):
+    return (torch.rand(shape, generator=g, dtype=torch.float64) > DROP_PROB) / (1 - DROP_PROB) - 1
+
+
+def _r_approx_grad(W1, W2, X):
+    """Gradient of the mean over examples of R_approx = <W2' H_out W2, diag(h^2)> (F_1 affine: no M term)."""
+    W1, W2 = W1.detach().requires_grad_(True), W2.detach().requires_grad_(True)
+    h = torch.tanh(X @ W1.T)
+    p = torch.softmax(h @ W2.T, -1)
+    r = ((p @ (W2 * W2) - (p @ W2) ** 2) * h * h).sum(1).mean()
+    return torch.cat([t.flatten() for t in torch.autograd.grad(r, [W1, W2])])
+
+
+def arm_updates(W1, W2, X, y, arm: dict, g, replicates: int) -> torch.Tensor:
+    """``replicates`` independent draws of the arm's update at (W1, W2): (R, P).
+
+    arm: k (DROPOUT_k masks per example), correction (c of c (g(eta') - g(eta''))), approx (scale of
+    xi_approx(Rademacher) = A eps, a central difference of the gradient in the noise), explicit (lambda_1: no
+    dropout, the gradient of l + lambda_1 R_approx; Algorithm 2).
+    """
+    R, n = replicates, len(y)
+    if arm.get("explicit") is None:
+        eta = _noise(g, (R, arm["k"], n, WIDTH))
+        update = batch_gradients(W1, W2, X, y, eta).mean(1)
+    else:
+        clean = batch_gradients(W1, W2, X, y, torch.zeros(1, n, WIDTH))
+        update = (clean + arm["explicit"] * _r_approx_grad(W1, W2, X)).expand(R, -1)
+    if arm.get("correction"):
+        pair = batch_gradients(W1, W2, X, y, _noise(g, (2 * R, n, WIDTH))).reshape(2, R, -1)
+        update = update + arm["correction"] * (pair[0] - pair[1])
+    if arm.get("approx"):
+        step = 1e-4
+        signs = 2.0 * (torch.rand((R, n, WIDTH), generator=g, dtype=torch.float64) < 0.5) - 1
+        xi = (batch_gradients(W1, W2, X, y, step * signs) - batch_gradients(W1, W2, X, y, -step * signs)) / (2 * step)
+        update = update + arm["approx"] * xi
+    return update
+
+
+@lru_cache(maxsize=64)
+def run_arm(seed: int, steps: int, replicates: int, lr: float = 0.5, measure: bool = True, **arm):
+    """Full-batch training with the arm's update (its first replicate); at every step, at the weights reached,
+    ``replicates`` fresh draws of the arm's update noise ||u - E g||^2 and DROPOUT_1's exact tr Cov g.
+
+    Returns (noise draws (steps, R), DROPOUT_1's exact noise (steps,), expected dropout loss per step).
     """
     X, y, W1, W2, g = _data(seed)
-    W1.requires_grad_(True)
-    W2.requires_grad_(True)
-    eta_all, w = dropout_noise_by_masks(WIDTH, DROP_PROB)
-    eta_all, w = torch.as_tensor(eta_all), torch.as_tensor(w)
-    noise_power, losses = [], []
+    arm_noise, reference, losses = [], [], []
     for _ in range(steps):
-        # E_eta of the per-example loss: every example against every mask, weighted by its probability
-        per_mask = torch.nn.functional.cross_entropy(
-            (((1 + eta_all[:, None, :]) * torch.tanh(X @ W1.T)[None]) @ W2.T).reshape(-1, CLASSES),
-            y.repeat(len(w)), reduction="none").reshape(len(w), EXAMPLES).mean(1)
-        expected_loss = w @ per_mask
-        expected = torch.cat([t.flatten() for t in torch.autograd.grad(expected_loss, [W1, W2])])
-        if explicit is None:
-            update = sum(_grad(W1, W2, X, y, _noise(g, (EXAMPLES, WIDTH))) for _ in range(k)) / k
-        else:  # Algorithm 2: no dropout, gradient of l + explicit * R_approx (4.4)
-            objective = _loss(W1, W2, X, y, torch.zeros(EXAMPLES, WIDTH)) + explicit * _r_approx(W1, W2, X)
-            update = torch.cat([t.flatten() for t in torch.autograd.grad(objective, [W1, W2])])
-        if correction:
-            update = update + correction * (_grad(W1, W2, X, y, _noise(g, (EXAMPLES, WIDTH)))
-                                            - _grad(W1, W2, X, y, _noise(g, (EXAMPLES, WIDTH))))
-        if approx:
-            signs = 2.0 * (torch.rand((EXAMPLES, WIDTH), generator=g, dtype=torch.float64) < 0.5) - 1
-            update = update + approx * _xi_approx(W1, W2, X, y, signs)
-        noise_power.append(float(((update - expected) ** 2).sum()))
-        losses.append(float(expected_loss.detach()))
-        with torch.no_grad():
-            W1 -= lr * update[:W1.numel()].reshape(W1.shape)
-            W2 -= lr * update[W1.numel():].reshape(W2.shape)
-    return np.array(noise_power), np.array(losses)
+        updates = arm_updates(W1, W2, X, y, arm, g, replicates)
+        if measure:
+            mean, trace = exact_noise(W1, W2, X, y)
+            arm_noise.append(((updates - mean) ** 2).sum(-1).numpy())
+            reference.append(trace)
+            losses.append(expected_dropout_loss(W1, W2, X, y))
+        W1 = W1 - lr * updates[0, :W1.numel()].reshape(W1.shape)
+        W2 = W2 - lr * updates[0, W1.numel():].reshape(W2.shape)
+    if not measure:  # only the end state (experiment-fig5)
+        losses.append(expected_dropout_loss(W1, W2, X, y))
+    return np.array(arm_noise), np.array(reference), np.array(losses)
+
+
+def noise_ratio_and_se(state) -> tuple[float, float]:
+    """sum_s mean_r a_sr / sum_s tr Cov_s and its standard error from the within-step variances over r."""
+    draws, reference, _ = state
+    ratio = draws.mean(1).sum() / reference.sum()
+    se = np.sqrt((draws.var(1, ddof=1) / draws.shape[1]).sum()) / reference.sum()
+    return float(ratio), float(se)
 
 
 def _runs(d) -> dict:
@@ -107,62 +175,89 @@ def _runs(d) -> dict:
 
 
 runs = Space(_runs, description="data, initialisation and masks seeded by one integer")
-STEPS = 150
+STEPS, REPLICATES = 150, 16
 
 
-def noise_ratio(state, inst) -> float:
-    """Mean update noise of the arm over that of DROPOUT_1."""
-    reference, arm = state
-    return float(arm[0].mean() / reference[0].mean())
+def _steps(inst) -> int:
+    return 4 * STEPS if inst.full else STEPS
 
 
-def train_pair(arm_k: int, arm_correction: float, approx: float = 0.0, explicit: float | None = None):
-    def train(inst, sampler):
-        steps = 4 * STEPS if inst.full else STEPS
-        return run_arm(inst.seed, 1, 0.0, steps), run_arm(inst.seed, arm_k, arm_correction, steps, approx=approx,
-                                                          explicit=explicit)
+def checked_ratio(state, design_se: float) -> float:
+    """The paired noise ratio; a run noisier than the design (its own SE above design_se) is an error, not a pass."""
+    ratio, se = noise_ratio_and_se(state)
+    if se > design_se:
+        raise CheckError(f"noise ratio {ratio:.4f} has SE {se:.2e} > the design SE {design_se:.1e}: band invalid")
+    return ratio
+
+
+def train_noise(**fixed):
+    """A training run of the arm; arm settings named in ``fixed`` map to claim parts (callables of k read at k)."""
+    def train(inst, sampler, parts):
+        arm = {}
+        for key, value in fixed.items():
+            part = parts[value] if isinstance(value, str) else value
+            arm[key] = float(part(fixed["k"])) if callable(part) else part
+        return run_arm(inst.seed, _steps(inst), REPLICATES, **arm)
     return train
 
 
-def plot_pair(label: str):
+def plot_noise(claim_id: str, label: str, asserted: str):
     def plot(inst, state, path):
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, (a, b) = plt.subplots(1, 2, figsize=(8, 3))
-        for (noise, loss), name in zip(state, ("DROPOUT_1", label)):
-            a.semilogy(noise, label=name, lw=0.8)
-            b.plot(loss, label=name)
-        a.set_title("update noise ||g - E g||^2")
-        b.set_title("expected dropout loss")
-        a.legend()
+        draws, reference, losses = state
+        fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+        steps = np.arange(len(reference))
+        a.semilogy(steps, draws.mean(1), label=label + r" (mean of %d draws)" % draws.shape[1], lw=0.8)
+        a.semilogy(steps, reference, label=r"DROPOUT$_1$ exact $\mathrm{tr\,Cov}\,g$", lw=0.8)
+        a.set_xlabel("training step")
+        a.set_ylabel(r"update noise $\|u-\mathbb{E}g\|^2$")
+        a.legend(fontsize=7)
+        b.plot(steps, losses, lw=0.8)
+        b.set_xlabel("training step")
+        b.set_ylabel(r"expected dropout loss $\ell_{\rm drop}$")
+        ratio, se = noise_ratio_and_se(state)
+        fig.suptitle(f"{claim_id}: {asserted}; measured {ratio:.4f} $\pm$ {se:.4f} (SE)", fontsize=8)
         fig.tight_layout()
-        fig.savefig(path, dpi=80)
+        fig.savefig(path, dpi=150)
         plt.close(fig)
     return plot
 
 
-# Ratio of two means of STEPS noisy per-step powers: the per-step power has relative sd <= ~1 (a sum of
-# P = 48 squared noise coordinates, far from one dominant coordinate), so each mean has relative SE
-# <= 1/sqrt(150) ~ 0.08 and the ratio <= 0.12; the band is 2.5 such SE.
-RATIO_TOL = Tolerance(rtol=0.3, atol=0.0, principle="Monte Carlo over 150 steps: ratio of two means, "
-                                                     "relative SE <= 0.12, band 2.5 SE")
+# Paired design: at every step of the arm's own trajectory, REPLICATES fresh draws of its update noise are compared
+# with DROPOUT_1's exact noise tr Cov g at the same weights (all 2^6 masks per example), so the expected ratio is
+# the claimed constant exactly (no trajectory-to-trajectory noise). SE from the within-step variances; the design
+# SE is the largest measured over 6 seeds, rounded up by ~20 %; the band 4 design SE. A run whose own SE exceeds
+# the design SE is an error (the band would be invalid), never a pass.
+FIG1_SE, FIG2_SE = 0.0015, 0.009
+FIG1_BAND = Tolerance(rtol=4 * FIG1_SE / 0.125, atol=0.0, principle="paired Monte Carlo over 150 steps x 16 draws: "
+                      f"4 x design SE {FIG1_SE} (measured SE 0.0009-0.0011 over 6 seeds), relative band 4.8 %")
+FIG2_BAND = Tolerance(rtol=4 * FIG2_SE, atol=0.0, principle="paired Monte Carlo over 150 steps x 16 draws: "
+                      f"4 x design SE {FIG2_SE} (measured SE 0.0065-0.0076 over 6 seeds), band 3.6 %")
+K1, K2, K4 = 8, 4, 8
 
 experiment_fig1 = declare(
     "explicit-implicit/experiment-fig1",
     title="DROPOUT_k divides the update noise by k at the same expected objective (Figure 1's mechanism)",
     source=Source(SEED, "Figure 1", "(3.2), Algorithm 1", "61-63, 105-112"),
-    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},k}-\nabla\ell_{\rm drop}\|^2}{\mathbb E\|\nabla\hat\ell_{{\rm drop},1}"
-              r"-\nabla\ell_{\rm drop}\|^2}=\frac1k\ \text{along training (Figure 1: larger }k\text{ validates worse)}",
-    hypotheses=["q = 0.4 is the DROP probability (retain 0.6)", "width 6, 20 examples, full batch, lr 0.5, 150 steps"],
+    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},k}-\nabla\ell_{\rm drop}\|^2}{\operatorname{tr}\operatorname{Cov}"
+              r"\nabla\hat\ell_{{\rm drop},1}}=\frac1k\ \text{at the weights training visits (Figure 1: larger }k"
+              r"\text{ validates worse)}",
+    hypotheses=["q = 0.4 is the DROP probability (retain 0.6)", "width 6, 20 examples, full batch, lr 0.5, 150 steps",
+                "k = 8; DROPOUT_1's noise exact (mask enumeration) at the arm's weights, the arm's from 16 draws"],
     scope="the noise mechanism, not the perplexity curves (LSTM on PTB/WT2 cannot run here; a tiny proxy of "
           "the validation outcome did not show the implicit effect)",
     claimed=lambda i: 1 / 8,
-    checks=[Dynamics(train=train_pair(8, 0.0), observed=noise_ratio, space=runs, tolerance=RATIO_TOL,
-                     plot=plot_pair("DROPOUT_8"), instances=1, label="DROPOUT_8 vs DROPOUT_1")],
-    mutants=[mutant("1/sqrt(k)", "noise shrinking like the standard deviation", claimed=lambda i: 1 / np.sqrt(8))],
+    parts={"k": K1},
+    checks=[Dynamics(train=train_noise(k="k"), observed=lambda state, inst: checked_ratio(state, FIG1_SE),
+                     space=runs, tolerance=FIG1_BAND, instances=1, label="DROPOUT_8 vs DROPOUT_1, paired",
+                     plot=plot_noise("explicit-implicit/experiment-fig1", r"DROPOUT$_8$",
+                                     r"asserted noise ratio $=1/8$"))],
+    mutants=[mutant("1/sqrt(k)", "noise shrinking like the standard deviation", claimed=lambda i: 1 / np.sqrt(8)),
+             mutant("k = 4 run", "the arm run with k = 4 masks (ratio 1/4, not the claimed 1/8)", k=4)],
     depends_on=["explicit-implicit/aux-dropoutk-cov"],
     tags=["experiment", "implicit"],
 )
@@ -171,75 +266,144 @@ experiment_fig2 = declare(
     "explicit-implicit/experiment-fig2",
     title="DROPOUT_4 + sqrt(1/2 (1 - 1/4)) xi~_drop restores DROPOUT_1's update noise (Figure 2's mechanism)",
     source=Source(SEED, "Figure 2", "§3.1", "89, 116-128"),
-    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},4}+\sqrt{\frac12(1-\frac14)}\tilde\xi_{\rm drop}-\nabla\ell_{\rm drop}\|^2}"
-              r"{\mathbb E\|\nabla\hat\ell_{{\rm drop},1}-\nabla\ell_{\rm drop}\|^2}=1\ \text{along training}",
-    hypotheses=["q = 0.4 is the DROP probability (retain 0.6)", "width 6, 20 examples, full batch, lr 0.5, 150 steps"],
-    scope="the noise mechanism, not the perplexity curves (see experiment-fig1)",
+    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},4}+c\,\tilde\xi_{\rm drop}-\nabla\ell_{\rm drop}\|^2}"
+              r"{\operatorname{tr}\operatorname{Cov}\nabla\hat\ell_{{\rm drop},1}}=1,\ c=\sqrt{\tfrac12(1-\tfrac14)}"
+              r"\ \text{at the weights training visits}",
+    hypotheses=["q = 0.4 is the DROP probability (retain 0.6)", "width 6, 20 examples, full batch, lr 0.5, 150 steps",
+                "xi~ = g(eta') - g(eta'') with fresh masks; the ratio is 1/k + 2 c^2, so c x 1.1 gives 1.16"],
+    scope="the noise mechanism, not the perplexity curves (see experiment-fig1). Band 4 % (4 design SE): "
+          "coefficient errors above ~2.5 % (ratio error above 4 %) are refuted",
     claimed=lambda i: 1.0,
-    checks=[Dynamics(train=train_pair(4, float(np.sqrt(0.5 * (1 - 1 / 4)))), observed=noise_ratio,
-                     space=runs, tolerance=RATIO_TOL, plot=plot_pair("DROPOUT_4 + noise"), instances=1,
-                     label="corrected DROPOUT_4 vs DROPOUT_1")],
+    parts={"coefficient": lambda k: np.sqrt(0.5 * (1 - 1 / k))},
+    checks=[Dynamics(train=train_noise(k=K2, correction="coefficient"),
+                     observed=lambda state, inst: checked_ratio(state, FIG2_SE), space=runs, tolerance=FIG2_BAND,
+                     instances=1, label="corrected DROPOUT_4 vs DROPOUT_1, paired",
+                     plot=plot_noise("explicit-implicit/experiment-fig2", r"DROPOUT$_4+c\,\tilde\xi$",
+                                     r"asserted noise ratio $=1$"))],
     mutants=[mutant("no restoration", "the noise stays at DROPOUT_4's level 1/4", claimed=lambda i: 1 / 4),
              mutant("sqrt(1 - 1/k) level", "noise 1/k + 2(1 - 1/k) of the uncorrected coefficient",
-                    claimed=lambda i: 1 / 4 + 2 * (1 - 1 / 4))],
+                    claimed=lambda i: 1 / 4 + 2 * (1 - 1 / 4)),
+             mutant("coefficient x 0.85", "15 % too small", coefficient=lambda k: 0.85 * np.sqrt(0.5 * (1 - 1 / k))),
+             mutant("coefficient x 1.1", "10 % too large", coefficient=lambda k: 1.1 * np.sqrt(0.5 * (1 - 1 / k))),
+             mutant("coefficient x 1.15", "15 % too large", coefficient=lambda k: 1.15 * np.sqrt(0.5 * (1 - 1 / k))),
+             mutant("ratio 1.25", "claims the corrected noise is 25 % above DROPOUT_1's", claimed=lambda i: 1.25)],
     depends_on=["explicit-implicit/aux-dropoutk-cov", "explicit-implicit/experiment-fig1"],
     tags=["experiment", "implicit"],
 )
 
+# xi_approx is first order in the perturbation: at the weights training visits (output scale O(1)) it carries
+# 81-97 % of the dropout noise power (paired, SE 0.3-0.7 %, 9 seeds). The band is that approximation error
+# (one-sided below, 25 %) plus 4 SE above; it cannot resolve a 10 % error of the Algorithm-4 scale.
+FIG4_SE = 0.010
+FIG4_BAND = Tolerance(rtol=0.25, atol=0.0, principle="first-order error of xi_approx at output scale O(1): measured "
+                      "3-19 % of the noise power missing (paired, SE <= 0.7 %); band 25 %, not the SE")
 ALG4_SCALE = float(np.sqrt(DROP_PROB / (1 - DROP_PROB)) * np.sqrt(1 - 1 / 8))
 
 experiment_fig4 = declare(
     "explicit-implicit/experiment-fig4",
-    title="DROPOUT_8 + sqrt(q/(1-q)) sqrt(1 - 1/8) xi_approx restores DROPOUT_1's update noise (Figure 4)",
+    title="DROPOUT_8 + sqrt(q/(1-q)) sqrt(1 - 1/8) xi_approx restores most of DROPOUT_1's update noise (Figure 4)",
     source=Source(SEED, "Figure 4", "(4.5)-(4.6), Algorithm 4", "272, 278, 1007"),
-    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},8}+\sqrt{\frac q{1-q}}\sqrt{1-\frac18}\,\xi_{\rm approx}(\epsilon_{\pm1})"
-              r"-\nabla\ell_{\rm drop}\|^2}{\mathbb E\|\nabla\hat\ell_{{\rm drop},1}-\nabla\ell_{\rm drop}\|^2}\approx1",
+    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},8}+\sqrt{\frac q{1-q}}\sqrt{1-\frac18}\,\xi_{\rm approx}"
+              r"(\epsilon_{\pm1})-\nabla\ell_{\rm drop}\|^2}{\operatorname{tr}\operatorname{Cov}\nabla\hat\ell_{{\rm drop},1}}\approx1",
     hypotheses=["q = 0.4 is the DROP probability (retain 0.6); Algorithm 4's printed sqrt(q/(q-1)) read as "
                 "sqrt(q/(1-q))", "xi_approx by a central difference of the gradient in the noise (step 1e-4)",
                 "width 6, 20 examples, full batch, lr 0.5, 150 steps"],
-    scope="the noise mechanism (Cov xi_approx ~ Cov xi_drop at the weights training visits), not perplexity",
+    scope="the noise mechanism, not perplexity. Measured (paired, SE 0.3-0.7 %): ratio 0.81-0.97 over 9 seeds, i.e. xi_approx "
+          "misses 11-19 % of the dropout noise power at output scale O(1) (aux-eq4.5: the error is first order in "
+          "the output scale). Asserted within 25 %: the Algorithm-4 scale is not tested within +-12 % "
+          "(constant not tested below 25 % of the noise ratio); mutants: no restoration, sqrt 2, scale squared.",
     claimed=lambda i: 1.0,
-    checks=[Dynamics(train=train_pair(8, 0.0, ALG4_SCALE), observed=noise_ratio, space=runs, tolerance=RATIO_TOL,
-                     plot=plot_pair("DROPOUT_8 + xi_approx"), instances=1, label="Algorithm 4 vs DROPOUT_1")],
+    parts={"scale": ALG4_SCALE},
+    checks=[Dynamics(train=train_noise(k=K4, approx="scale"),
+                     observed=lambda state, inst: checked_ratio(state, FIG4_SE), space=runs, tolerance=FIG4_BAND,
+                     instances=1, label="Algorithm 4 vs DROPOUT_1, paired",
+                     plot=plot_noise("explicit-implicit/experiment-fig4", r"DROPOUT$_8+\lambda\,\xi_{\rm approx}$",
+                                     r"asserted noise ratio $=1\pm25\%$"))],
     mutants=[mutant("no restoration", "the noise stays at DROPOUT_8's level", claimed=lambda i: 1 / 8),
              mutant("sqrt 2 xi_approx", "the 1/sqrt 2 of the xi~ derivation forgotten",
-                    claimed=lambda i: 1 / 8 + 2 * (1 - 1 / 8))],
+                    claimed=lambda i: 1 / 8 + 2 * (1 - 1 / 8)),
+             mutant("scale q/(1-q)", "the square root of Algorithm 4's scale forgotten",
+                    scale=float(DROP_PROB / (1 - DROP_PROB) * np.sqrt(1 - 1 / 8)))],
     depends_on=["explicit-implicit/aux-eq4.5", "explicit-implicit/experiment-fig1"],
     tags=["experiment", "implicit"],
 )
 
 EXPLICIT_COEFFICIENT = 0.5 * DROP_PROB / (1 - DROP_PROB)  # second-order matched (App. D uses twice this)
+FIG5_SEEDS = 16
+# final l_drop(Algorithm 2) / l_drop(DROPOUT_1) over FIG5_SEEDS paired seeds (same data and initialisation):
+# sd over seeds measured 0.058 (10 seeds) -> SE 0.0145 at 16 seeds; band 3 SE.
+FIG5_SD = 0.058
+FIG5_BAND = Tolerance(rtol=3 * FIG5_SD / np.sqrt(FIG5_SEEDS), atol=0.0,
+                      principle=f"3 SE of the mean over {FIG5_SEEDS} seeds, sd over seeds measured {FIG5_SD} "
+                                "(10 seeds); a run whose own sd exceeds 1.5x that is an error")
 
 
-def noise_and_loss_ratio(state, inst) -> list[float]:
-    """[mean update noise, final expected dropout loss] of the arm relative to DROPOUT_1."""
-    reference, arm = state
-    return [float(arm[0].mean() / reference[0].mean()), float(arm[1][-1] / reference[1][-1])]
+def train_fig5(inst, sampler, parts):
+    steps = _steps(inst)
+    arm = dict(k=1, approx=float(parts["noise_scale"]), explicit=float(parts["strength"]))
+    seeds = [inst.seed + j for j in range(FIG5_SEEDS)]
+    return {"reference": [run_arm(s, steps, 1, measure=False, k=1) for s in seeds],
+            "arm": [run_arm(s, steps, 1, measure=False, **arm) for s in seeds]}
+
+
+def fig5_loss_ratio(state, inst) -> float:
+    ratios = np.array([a[2][-1] / r[2][-1] for a, r in zip(state["arm"], state["reference"])])
+    if ratios.std(ddof=1) > 1.5 * FIG5_SD:
+        raise CheckError(f"loss ratios spread sd {ratios.std(ddof=1):.3f} > 1.5 x the design sd {FIG5_SD}")
+    return float(ratios.mean())
+
+
+def plot_fig5(inst, state, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for k, (name, runs_) in enumerate((("DROPOUT$_1$", state["reference"]), ("Algorithm 2", state["arm"]))):
+        finals = np.array([r[2][-1] for r in runs_])
+        a.errorbar([k], [finals.mean()], yerr=[2 * finals.std(ddof=1) / np.sqrt(len(finals))], fmt="o", label=name)
+    a.set_xticks([0, 1], ["DROPOUT$_1$", "Algorithm 2"])
+    a.set_ylabel(r"final expected dropout loss $\ell_{\rm drop}$ ($\pm2$ SE)")
+    a.legend(fontsize=7)
+    ratios = [x[2][-1] / r[2][-1] for x, r in zip(state["arm"], state["reference"])]
+    b.hist(ratios, bins=8)
+    b.set_xlabel(r"final $\ell_{\rm drop}$(Alg. 2) / $\ell_{\rm drop}$(DROPOUT$_1$)")
+    b.set_ylabel("seeds")
+    fig.suptitle(f"explicit-implicit/experiment-fig5: asserted loss ratio $=1\pm3$ SE; measured "
+                 f"{np.mean(ratios):.3f} $\pm$ {np.std(ratios, ddof=1) / np.sqrt(len(ratios)):.3f}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
 
 
 experiment_fig5 = declare(
     "explicit-implicit/experiment-fig5",
-    title="Algorithm 2 (R_approx + xi_approx, no dropout) matches DROPOUT_1's noise and dropout loss (Figure 5)",
+    title="Algorithm 2 (R_approx + xi_approx, no dropout) reaches DROPOUT_1's dropout loss (Figure 5)",
     source=Source(SEED, "Figure 5", "(4.4), (4.6), Algorithm 2", "256-258, 274, 282", also="App. D.1 l. 1028-1063"),
     statement=r"g=\nabla_W(\ell+\lambda_1R_{\rm approx})+\lambda_2\xi_{\rm approx},\ \lambda_1=\tfrac12\tfrac q{1-q},"
-              r"\ \lambda_2=\sqrt{\tfrac q{1-q}}:\ \text{update noise and }\ell_{\rm drop}\text{ reached}\approx\text{DROPOUT}_1",
+              r"\ \lambda_2=\sqrt{\tfrac q{1-q}}:\ \ell_{\rm drop}\text{ reached}=\ell_{\rm drop}(\text{DROPOUT}_1)"
+              r"\ (\text{update noise: see experiment-fig4})",
     hypotheses=["q = 0.4 is the DROP probability (retain 0.6)",
-                "lambda_1 = 1/2 q/(1-q), the second-order coefficient (App. D uses q/(1-q) = 2/3, twice it; in this "
-                "testbed that choice over-regularises: final dropout loss 6-16% above DROPOUT_1's)",
-                "width 6, 20 examples, full batch, lr 0.5, 150 steps"],
-    scope="the mechanism (noise level, expected dropout loss reached), not perplexity",
-    claimed=lambda i: [1.0, 1.0],
-    checks=[Dynamics(train=train_pair(1, 0.0, float(np.sqrt(DROP_PROB / (1 - DROP_PROB))), EXPLICIT_COEFFICIENT),
-                     observed=noise_and_loss_ratio, space=runs, tolerance=RATIO_TOL,
-                     plot=plot_pair("Algorithm 2"), instances=1, label="Algorithm 2 vs DROPOUT_1")],
-    mutants=[mutant("explicit only", "R_approx without xi_approx (Figure 3's arm): no update noise",
-                    claimed=lambda i: [0.0, 1.0]),
-             mutant("loss halved", "claims Algorithm 2 reaches half DROPOUT_1's dropout loss",
-                    claimed=lambda i: [1.0, 0.5])],
+                "lambda_1 = 1/2 q/(1-q), the second-order coefficient (App. D uses q/(1-q) = 2/3, twice it: "
+                "measured final dropout loss 8 % above DROPOUT_1's, 3 SE; refuted here)",
+                "width 6, 20 examples, full batch, lr 0.5, 150 steps, 16 paired seeds per instance"],
+    scope="the mechanism (expected dropout loss reached), not perplexity. Measured ratio 1.001 +- 0.018 (SE, 10 "
+          "seeds) at lambda_1 = 1/3, 1.082 +- 0.026 at App. D's 2/3, 1.48 +- 0.06 without R_approx. The band "
+          "(3 SE = 4.4 %) does not resolve lambda_1 within about +-40 % (constant not tested below that); the "
+          "noise scale lambda_2 is checked by experiment-fig4's mechanism, not here.",
+    claimed=lambda i: 1.0,
+    parts={"strength": EXPLICIT_COEFFICIENT, "noise_scale": float(np.sqrt(DROP_PROB / (1 - DROP_PROB)))},
+    checks=[Dynamics(train=train_fig5, observed=fig5_loss_ratio, space=runs, tolerance=FIG5_BAND, plot=plot_fig5,
+                     instances=1, label="final dropout loss, Algorithm 2 / DROPOUT_1, mean over 16 seeds")],
+    mutants=[mutant("App. D lambda_1 = q/(1-q)", "twice the second-order coefficient",
+                    strength=DROP_PROB / (1 - DROP_PROB)),
+             mutant("no R_approx", "xi_approx only (strength 0)", strength=0.0),
+             mutant("sign flipped", "strength -lambda_1", strength=-EXPLICIT_COEFFICIENT),
+             mutant("loss halved", "claims Algorithm 2 reaches half DROPOUT_1's dropout loss", claimed=lambda i: 0.5)],
     depends_on=["explicit-implicit/aux-eq4.2-corrected", "explicit-implicit/aux-eq4.5",
                 "explicit-implicit/experiment-fig4"],
     tags=["experiment", "explicit", "implicit"],
 )
 
 CLAIMS = [experiment_fig1, experiment_fig2, experiment_fig4, experiment_fig5]
-
