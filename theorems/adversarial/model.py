@@ -94,19 +94,18 @@ def pgd_attack(W, a, x, y, nu, eta, T, alpha, *, loss_grad=dreflected, history=F
     T = torch.as_tensor(T).reshape(-1)
     steps = int(T.max())
     ragged = bool((T != steps).any())
-    Wt = W.transpose(-1, -2)  # (B, d, m)
     nu_col = torch.as_tensor(nu, dtype=x.dtype).reshape(-1, 1) if torch.is_tensor(nu) else nu
     eta_col = eta.unsqueeze(-1)
     delta = x.clone()
     zs, deltas = [], []
     for step in range(steps):
-        pre = torch.bmm(delta.unsqueeze(1), Wt).squeeze(1)  # (B, m): w_r . delta_t
+        pre = (delta.unsqueeze(1) * W).sum(-1)  # (B, m): w_r . delta_t (elementwise: d and m are small)
         pos = pre >= 0
         z = y * (torch.where(pos, pre, alpha * pre) * a).sum(-1)
         zs.append(z)
         deltas.append(delta)
         coef = torch.where(pos, a, alpha * a) * (loss_grad(z) * y).unsqueeze(-1)  # l'(z) y a_r sigma'_r
-        v = delta + eta_col * torch.bmm(coef.unsqueeze(1), W).squeeze(1)
+        v = delta + eta_col * (coef.unsqueeze(-1) * W).sum(-2)
         diff = v - x
         norm = diff.norm(dim=-1, keepdim=True)
         new = x + diff * torch.clamp(nu_col / torch.clamp(norm, min=1e-300), max=1.0)
@@ -244,7 +243,7 @@ def adversarial_training(W1, a, data_x, data_y, *, alpha, nu, eta_tr, eps, steps
     ``record(t, W)`` is called before every step and after the last one (t = 1..steps+1)."""
     R, m, d = W1.shape
     W = W1.clone()
-    kappa2m = (a.abs().max(-1).values ** 2) * m
+    kappa2m = torch.clamp((a.abs().max(-1).values ** 2) * m, min=1e-300)  # a = 0: no gradient, eta_atk irrelevant
     eta_tr = torch.as_tensor(eta_tr, dtype=F64).expand(R)
     log = {"norm2": [], "z": [], "T_atk": []}
     for step in range(1, steps + 1):
@@ -277,3 +276,38 @@ def adversarial_training(W1, a, data_x, data_y, *, alpha, nu, eta_tr, eps, steps
 
 def leaky(z, alpha):
     return leaky_relu(z, alpha)
+
+
+def margins_batch(W, a, x, y, nu, alpha):
+    """Normalised exact margins min_{Delta(x_n)} y_n f_{W_r/||W_r||}(delta) for R nets at once: W (R, m, d), a (R, m),
+    x (N, d) -> (R, N). alpha = 1: closed form (any d); d = 2: vertex enumeration as in ``exact_margin_2d``."""
+    norm = W.norm(dim=(-1, -2)).unsqueeze(-1)
+    if alpha == 1.0:
+        u = (a.unsqueeze(-1) * W).sum(-2)  # (R, d)
+        return (y[None] * (u @ x.T) - nu * u.norm(dim=-1, keepdim=True)) / norm
+    if x.shape[-1] != 2:
+        raise ValueError("exact robust margins need alpha = 1 or d = 2")
+    R = W.shape[0]
+    perp = torch.stack([-W[..., 1], W[..., 0]], -1)
+    rays = torch.cat([perp, -perp], -2)
+    rays = rays / torch.clamp(rays.norm(dim=-1, keepdim=True), min=1e-300)  # (R, 2m, 2)
+    ang = torch.sort(torch.atan2(rays[..., 1], rays[..., 0]), dim=-1).values
+    mid = torch.cat([(ang[:, 1:] + ang[:, :-1]) / 2, (ang[:, -1:] + ang[:, :1] + 2 * math.pi) / 2], -1)
+    mids = torch.stack([torch.cos(mid), torch.sin(mid)], -1)
+    g = grad_input(W, a, mids, alpha)  # (R, 2m, 2)
+    gy = y[None, :, None, None] * g[:, None]  # (R, N, 2m, 2)
+    tangent = x[None, :, None, :] - nu * gy / torch.clamp(gy.norm(dim=-1, keepdim=True), min=1e-300)
+    ex = torch.einsum("nd,rkd->rnk", x, rays)
+    disc = ex**2 - ((x * x).sum(-1)[None, :, None] - nu**2)
+    root = torch.sqrt(torch.clamp(disc, min=0.0))
+    xx = x[None, :, None, :].expand(R, -1, rays.shape[1], -1)
+    pts = []
+    for s in (ex - root, ex + root):
+        ok = (disc >= 0) & (s >= 0)
+        pts.append(torch.where(ok.unsqueeze(-1), s.unsqueeze(-1) * rays[:, None], xx))
+    inside = (x * x).sum(-1) <= nu**2
+    apex = torch.where(inside[:, None], torch.zeros_like(x), x)[None, :, None, :].expand(R, -1, 1, -1)
+    cand = torch.cat([tangent, *pts, apex, x[None, :, None, :].expand(R, -1, 1, -1)], -2)  # (R, N, K, 2)
+    K = cand.shape[-2]  # candidates lie on the circle up to rounding (a 1e-16 relative overshoot is immaterial)
+    vals = f(W, a, cand.reshape(R, -1, 2), alpha).reshape(R, -1, K) * y[None, :, None]
+    return vals.min(-1).values / norm
