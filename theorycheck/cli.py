@@ -32,12 +32,20 @@ class UsageProblem(click.ClickException):
     exit_code = 2
 
 
-def _load() -> registry_mod.Registry:
-    """The registry; every claim module that failed to load is printed (stderr), whatever is selected."""
+def _load(indexed: bool = False) -> registry_mod.Registry:
+    """The registry; every claim module that failed to load is printed (stderr), whatever is selected.
+
+    ``indexed`` (list, show): from the cached registry index when it is current (no claim module
+    imported; see :mod:`theorycheck.index`), else by importing the modules and storing the index."""
     try:
         from .claimdirs import module_selection
 
-        reg = registry_mod.load(module_selection())  # None: every module; --only-user: one's own
+        if indexed:
+            from .index import load_indexed
+
+            reg = load_indexed(module_selection())
+        else:
+            reg = registry_mod.load(module_selection())  # None: every module; --only-user: one's own
     except ClaimDeclarationError as exc:
         raise UsageProblem(f"invalid claim declaration: {exc}") from exc
     for f in reg.failures:
@@ -198,7 +206,7 @@ def list_claims(patterns: tuple[str, ...], tags: tuple[str, ...]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    reg = _load()
+    reg = _load(indexed=True)
     claims, failures = _select(reg, patterns, tags)
     rows = [(c.id, c.status, ",".join(k.kind for k in c.checks), str(len(c.mutants)), c.title) for c in claims]
     rows += [(f.id, "import-error", "", "", f.module) for f in failures]
@@ -239,7 +247,7 @@ def _last_checks(report_dir: str, claim_id: str) -> tuple[list[dict], str]:
               help="Where to read the last run's power figures from.")
 def show(claim_id: str, report_dir: str) -> None:
     """Show a claim: statement, source, hypotheses, checks (with their power), mutants, dependencies."""
-    reg = _load()
+    reg = _load(indexed=True)
     if claim_id not in reg.claims:
         _select(reg, [claim_id])
         raise UsageProblem(f"{claim_id!r} is a pattern; 'show' takes one claim id (try 'theorycheck list {claim_id}')")
