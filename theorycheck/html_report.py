@@ -35,6 +35,7 @@ th{background:#f6f8fa} td.num{text-align:right}
 .graph{overflow-x:auto;border:1px solid #d0d7de;border-radius:6px;background:#fff}
 img.fig{max-width:100%;border:1px solid #eaeef2;margin:.3em 0}
 .totals span{margin-right:1em}
+pre.reproduce{white-space:pre;overflow-x:auto;word-break:normal}
 """
 
 
