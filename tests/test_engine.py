@@ -137,7 +137,9 @@ def test_failing_claim_exits_1_and_prints_the_reproduce_command(tmp_path):
     assert done.returncode == 0
     failing = cli("run", "faulty/nan-1", "--report-dir", str(tmp_path), modules="fixtures.faulty")
     assert failing.returncode == 1
-    assert "reproduce: theorycheck run faulty/nan-1 --seed 0 --profile quick" in failing.stdout
+    # the reproduce line names the modules it needs and a report dir of its own (issue 18)
+    assert "reproduce: THEORYCHECK_MODULES=fixtures.faulty theorycheck run faulty/nan-1 --seed 0 --profile quick" in failing.stdout
+    assert f"--report-dir {tmp_path / 'reproduce'}" in failing.stdout
 
 
 def test_a_bad_dependency_quarantines_only_that_claim():

@@ -187,7 +187,8 @@ def to_junit(report: dict[str, Any]) -> str:
     suite.set("skipped", str(counts["skipped"]))
     suite.set("time", f"{report['wall_seconds']:.3f}")
     suite.set("timestamp", report.get("started", ""))
-    root = ET.Element("testsuites")
+    root = ET.Element("testsuites", {k: suite.get(k) for k in ("tests", "failures", "errors", "skipped", "time")})
+    root.set("name", suite.get("name"))
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
