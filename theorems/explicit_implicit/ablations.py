@@ -13,7 +13,9 @@ difference within 1 SE), so the implicit effect that Figure 3 attributes the DRO
 identity weighting beats H_out weighting (§5.2 claims the reverse): with strengths tuned on {0.1, 0.3, 1, 3},
 paired t of val(R_approx) - val(identity) = 3.5 and 6.2 in two 5-seed blocks, R_approx vs R~_approx (5.1) t = 0.4
 and 0.5. That ablation (experiment-tables1-5) is not encoded: it costs ~8 min per instance on this machine.
-Only the orderings that hold are asserted.
+Figure 3's outcome (validation gain of R_approx alone over no regularizer) is not reproduced either (80 paired
+seeds: validation CE t = -0.93, 0-1 error t = -2.1 at effect 0.23 sd); experiment-fig3 asserts only the
+mechanism (the explicit regularizer shrinks the dropout gap at the solution), with its title saying so.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from theorycheck import Dynamics, Source, Space, Tolerance, declare, mutant
+from theorycheck import CheckError, Dynamics, Source, Space, Tolerance, declare, mutant
 
 from .experiments import DROP_PROB, SEED
 
@@ -126,47 +128,121 @@ def plot_runs(inst, state, path):
     plt.close(fig)
 
 
-# --- experiment-fig3: R_approx alone vs DROPOUT_1 and DROPOUT_16 ------------------------------
+# --- experiment-fig3: what the explicit regularizer alone does on the proxy --------------------------------
 
-FIG3_ARMS = {"no regularizer": ("none", 1, 0.0), "DROPOUT_1": ("dropout", 1, 0.0),
-             "DROPOUT_16": ("dropout", 16, 0.0), "R_approx, lambda_1 = q/(1-q)": ("R_approx", 1, PAPER_STRENGTH)}
-
-
-def train_fig3(inst, sampler) -> dict:
-    seeds = range(inst.seed, inst.seed + SEEDS)
-    return {"curves": {name: np.stack([run_arm(s, *arm) for s in seeds]) for name, arm in FIG3_ARMS.items()}}
+FIG3_SEEDS, FIG3_MASKS = 6, 128
 
 
-def explicit_vs_dropout16(state, inst) -> float:
-    """Paired t-statistic of final validation CE, R_approx minus DROPOUT_16."""
-    c = state["curves"]
-    return paired_t(c["R_approx, lambda_1 = q/(1-q)"][:, -1], c["DROPOUT_16"][:, -1])
+def train_fig3_batch(first_seed: int, strengths, steps: int = STEPS, masks: int = FIG3_MASKS,
+                     generator=None) -> dict:
+    """Full-batch training of l + s R_approx for every strength s and FIG3_SEEDS paired seeds, in one tensor.
 
+    Returns per (seed, arm) the dropout gap l_drop - l at the weights reached (Monte Carlo over ``masks`` draws per
+    example, with its SE), and the validation CE and 0-1 error (reported, not asserted).
+    """
+    data = [_data(s) for s in range(first_seed, first_seed + FIG3_SEEDS)]
+    X, y, Xv, yv = (torch.stack([d[j] for d in data]) for j in range(4))
+    N, S = FIG3_SEEDS, len(strengths)
+    W1 = torch.stack([d[4] for d in data])[:, None].expand(N, S, WIDTH, DIM).clone().requires_grad_(True)
+    W2 = torch.stack([d[5] for d in data])[:, None].expand(N, S, CLASSES, WIDTH).clone().requires_grad_(True)
+    strength = torch.tensor([float(v) for v in strengths], dtype=torch.float64)
+    Y = torch.nn.functional.one_hot(y, CLASSES).to(torch.float64)[:, None]
+    for _ in range(steps):
+        h = torch.tanh(torch.einsum("znd,zsmd->zsnm", X, W1))
+        out = torch.einsum("zsnm,zscm->zsnc", h, W2)
+        ce = -(torch.log_softmax(out, -1) * Y).sum(-1).mean(-1)
+        p = torch.softmax(out, -1)
+        r = ((torch.einsum("zsnc,zscm->zsnm", p, W2 * W2) - torch.einsum("zsnc,zscm->zsnm", p, W2) ** 2)
+             * h * h).sum(-1).mean(-1)
+        g1, g2 = torch.autograd.grad((ce + strength * r).sum(), [W1, W2])
+        with torch.no_grad():
+            W1 -= LR * g1
+            W2 -= LR * g2
+    with torch.no_grad():
+        h = torch.tanh(torch.einsum("znd,zsmd->zsnm", X, W1))
+        clean = -(torch.log_softmax(torch.einsum("zsnm,zscm->zsnc", h, W2), -1) * Y).sum(-1).mean(-1)
+        eta = (torch.rand((masks, *h.shape), generator=generator, dtype=torch.float64) > DROP_PROB) / (1 - DROP_PROB) - 1
+        dropped = -(torch.log_softmax(torch.einsum("bzsnm,zscm->bzsnc", (1 + eta) * h, W2), -1) * Y).sum(-1).mean(-1)
+        out_v = torch.einsum("zsnm,zscm->zsnc", torch.tanh(torch.einsum("znd,zsmd->zsnm", Xv, W1)), W2)
+        Yv = torch.nn.functional.one_hot(yv, CLASSES).to(torch.float64)[:, None]
+        return {"gap": (dropped.mean(0) - clean).numpy(), "gap_se": (dropped.std(0) / np.sqrt(masks)).numpy(),
+                "val_ce": (-(torch.log_softmax(out_v, -1) * Yv).sum(-1).mean(-1)).numpy(),
+                "val_err": (out_v.argmax(-1) != yv[:, None]).to(torch.float64).mean(-1).numpy()}
+
+
+def train_fig3(inst, sampler, parts) -> dict:
+    state = train_fig3_batch(inst.seed, [0.0, parts["strength"]], steps=4 * STEPS if inst.full else STEPS,
+                             generator=sampler.generator)
+    return state
+
+
+def gap_log_ratio_t(state, inst) -> float:
+    """Paired t over seeds of log(gap(R_approx arm) / gap(no regularizer)); a non-finite run is an error."""
+    gap = state["gap"]
+    if not np.all(np.isfinite(gap)) or np.any(gap <= 0):
+        raise CheckError(f"dropout gaps not positive finite: {gap.ravel()[:6]} (training diverged)")
+    d = np.log(gap[:, 1] / gap[:, 0])
+    return float(d.mean() / (d.std(ddof=1) / np.sqrt(len(d)) + 1e-12))
+
+
+def plot_fig3(inst, state, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    names = ["no regularizer", r"$\lambda_1 R_{\rm approx}$"]
+    for ax, key, label in zip(axes, ("gap", "val_ce", "val_err"),
+                              (r"dropout gap $\ell_{\rm drop}-\ell$ at the end", "validation CE",
+                               "validation 0-1 error")):
+        values = state[key]
+        for seed_row in values:
+            ax.plot([0, 1], seed_row, color="0.7", lw=0.6)
+        ax.errorbar([0, 1], values.mean(0), yerr=2 * values.std(0, ddof=1) / np.sqrt(len(values)), fmt="o")
+        ax.set_xticks([0, 1], names)
+        ax.set_ylabel(label)
+        if key == "gap":
+            ax.set_yscale("log")
+    t = gap_log_ratio_t(state, inst)
+    fig.suptitle("explicit-implicit/experiment-fig3: asserted paired t of log gap ratio $\leq -2$ "
+                 f"(measured {t:.2f}); validation panels not asserted", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+T_THRESHOLD = Tolerance(rtol=0.0, atol=0.0, principle=f"paired t-statistic over {FIG3_SEEDS} seeds against 2 standard "
+                        "errors (the claimed side is the threshold itself); seeds by a power calculation: log gap ratio "
+                        "-1.6 +- sd 0.8 over 10 seeds (a pilot), so 6 seeds give t ~ -4.9 and P(t > -2) < 1e-3; "
+                        "measured t = -9 to -12.5 at 8 seed blocks")
 
 experiment_fig3 = declare(
     "explicit-implicit/experiment-fig3",
-    title="The explicit regularizer R_approx alone is no worse than DROPOUT_16 (Figure 3, proxy)",
+    title="[Figure 3, mechanism only] training with lambda_1 R_approx alone (no dropout) shrinks the dropout gap "
+          "l_drop - l at the solution reached vs no regularizer (proxy); the validation gain is NOT reproduced",
     source=Source(SEED, "Figure 3", "(4.4), Algorithm 2", "262, 266-270", also="App. D.1 l. 1028-1063"),
-    statement=r"\mathrm{val}(\ell+\lambda_1R_{\rm approx})\le\mathrm{val}(\text{DROPOUT}_{16})+2\,\mathrm{SE},"
-              r"\ \lambda_1=\tfrac q{1-q}\ \text{(Figure 3: }R_{\rm approx}\text{ beats DROPOUT}_{32}\text{, not DROPOUT}_1)",
+    statement=r"t\Big(\log\frac{(\ell_{\rm drop}-\ell)(W_{\ell+\lambda_1R_{\rm approx}})}{(\ell_{\rm drop}-\ell)(W_\ell)}\Big)"
+              r"\le-2,\ \lambda_1=\tfrac q{1-q}\ \text{(paired over seeds)}",
     hypotheses=["q = 0.4 is the DROP probability (retain 0.6); lambda_1 = q/(1-q) = 2/3 as in App. D.1",
                 "proxy: width-32 tanh net, CE, 40 teacher-labelled examples with sampled labels, 1000 validation "
-                "examples, full batch, lr 0.5, 300 steps, 5 paired seeds per instance (DROPOUT_16 stands for k >= 16)"],
-    scope="asserted: the first half of the catalogue's outcome, val(R_approx) <= val(DROPOUT_16) + 2 SE (paired "
-          "t <= 2 over 5 seeds; measured t = -1.72, 0.56, 1.62, -0.80, -0.48 at --seed 0-4), i.e. the explicit "
-          "regularizer captures dropout's effect at large k. Not asserted: val(R_approx) > val(DROPOUT_1) (the "
-          "implicit part). Measured in 4 other 5-seed blocks: R_approx is worse than DROPOUT_1 in each (paired t "
-          "0.23-1.79) but never by 2 SE, and DROPOUT_1 vs DROPOUT_16 differ by "
-          "|t| <= 2.5 either way, so this proxy shows no implicit effect; R_approx vs no regularizer is also not "
-          "significant (t -1.3..0.3). Perplexities of the LSTM runs are not reproducible here.",
-    parts={"relation": "<="},
-    claimed=lambda i: 2.0,
-    checks=[Dynamics(train=train_fig3, observed=explicit_vs_dropout16, space=runs, tolerance=TWO_SE,
-                     relation="relation", plot=plot_runs, instances=1,
-                     label="paired t of val(R_approx) - val(DROPOUT_16) <= 2")],
-    mutants=[mutant("opposite ordering", "R_approx worse than DROPOUT_16 by at least 2 SE", relation=">="),
-             mutant("significantly outperforms", "R_approx better than DROPOUT_16 by 2 SE (the literal 'outperforms')",
-                    claimed=lambda i: -2.0)],
+                "examples, full batch, lr 0.5, 300 steps, 6 paired seeds; l_drop by 128 sampled masks per example"],
+    scope="NOT reproduced (the outcome Figure 3 reports): validation improvement of R_approx over no regularizer. "
+          "Measured over 80 paired seeds: validation CE difference -0.028 (sd 0.27, t = -0.93); validation 0-1 "
+          "error -0.0038 (sd 0.016, t = -2.1, effect 0.23 sd: 99 % power at 2 SE needs ~350 seeds, ~4 CPU-minutes); "
+          "nor the ordering against DROPOUT_1 / DROPOUT_16 (|t| <= 2.5 either way in earlier 5-seed blocks). "
+          "Asserted instead: the mechanism the figure's explanation rests on, that the explicit regularizer alone "
+          "removes most of dropout's explicit effect at the solution (measured mean log gap ratio -1.6, i.e. the "
+          "gap shrinks ~5x). The strength is not tested within +-50 % (constant not tested below that); strength 0 "
+          "and -lambda_1 are refuted.",
+    parts={"relation": "<=", "strength": PAPER_STRENGTH},
+    claimed=lambda i: -2.0,
+    checks=[Dynamics(train=train_fig3, observed=gap_log_ratio_t, space=runs, tolerance=T_THRESHOLD,
+                     relation="relation", plot=plot_fig3, instances=1,
+                     label="paired t of log dropout-gap ratio, R_approx vs none, <= -2")],
+    mutants=[mutant("no regularizer", "strength 0: the arm is the baseline", strength=0.0),
+             mutant("sign flipped", "strength -lambda_1", strength=-PAPER_STRENGTH),
+             mutant("opposite ordering", "R_approx enlarges the dropout gap by 2 SE", relation=">=")],
     depends_on=["explicit-implicit/aux-eq4.2-corrected", "explicit-implicit/experiment-fig1"],
     tags=["experiment", "explicit"],
 )
