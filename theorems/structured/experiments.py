@@ -211,3 +211,124 @@ experiment_fig5 = dropblock_experiment(
     extra_scope=" One run per (r, theta).")
 
 CLAIMS = [experiment_fig1, experiment_fig5]
+
+
+# --- Figure 2: DropBlock on the last layer, free features standing in for ResNet-50 --------------------------
+
+def one_hot_classes(d) -> dict:
+    """N one-hot labels of 6 classes, one dominant (so the r-support optimum is not the nuclear one)."""
+    counts = [d.integer(24, 30)] + sorted((d.integer(3, 10) for _ in range(5)), reverse=True)
+    Y = np.eye(6)[np.repeat(np.arange(6), counts)].T
+    return {"Y": Y, "counts": np.array(counts, dtype=float), "d": 20, "r": 5, "theta": 0.5}
+
+
+one_hot_data = Space(one_hot_classes, description="6 classes, N = 39..80 samples, one class 24-30 strong")
+
+
+def train_free_features(inst, sampler, parts):
+    """DropBlock SGD (Algorithm 1, block 5) on U (6 x 20) and free features G = V^T (20 x N), 3 runs."""
+    import torch
+
+    def compute():
+        Y = sampler.tensor(inst.Y)
+        X = torch.eye(Y.shape[1], dtype=torch.float64)
+        keep = torch.full((3,), inst.theta, dtype=torch.float64)
+        with single_thread():
+            saved = dropblock_sgd(X, Y, inst.d, inst.r, keep, 8000, 0.1, sampler, 0.3, 8, mask=parts["mask"], tau=800,
+                                  lr_norm=1.0)
+        return {"X": X, "Y": Y, "keep": keep, "iterates": saved}
+
+    return _memo(("free", _content(inst), parts["mask"]), compute)
+
+
+def free_final_objective(state, inst, parts):
+    _, U, V = state["iterates"][-1]
+    return parts["deterministic"](U, V, state["X"], state["Y"], state["keep"], inst.r).numpy()
+
+
+def free_spectrum(state, inst):
+    """Top 6 singular values of the final predictions U G, in units of ||Y||_2."""
+    _, U, V = state["iterates"][-1]
+    sv = np.linalg.svd((U @ V.transpose(1, 2)).numpy(), compute_uv=False)[:, :6]
+    return sv / np.linalg.norm(inst.Y, 2)
+
+
+def predicted_spectrum(inst, r_of=lambda r: r, beta=lambda theta, k: beta_of(theta) / k):
+    k = inst.d // inst.r
+    a = theorem27_minimizer(inst.Y, beta(inst.theta, k), r_of(inst.r))[2]
+    return np.tile(np.sort(np.abs(a))[::-1][:6] / np.linalg.norm(inst.Y, 2), (3, 1))
+
+
+def plot_fig2(inst, state, path) -> None:
+    import torch
+
+    plt, fig, axes = figure_axes(1, 2, size=(9.0, 3.8))
+    left, right = axes[0]
+    k = inst.d // inst.r
+    F = theorem27_minimizer(inst.Y, beta_of(inst.theta) / k, inst.r)[0]
+    steps = [t for t, _, _ in state["iterates"]]
+    for j in range(3):
+        det = [dropblock_deterministic(U, V, state["X"], state["Y"], state["keep"], inst.r)[j].item()
+               for _, U, V in state["iterates"]]
+        left.plot(steps, det, "-o", ms=3, label=f"run {j}")
+    left.axhline(F, color="k", ls="--", label=r"Theorem 2.7 $F^*$")
+    left.set_yscale("log")
+    left.set_xlabel("SGD step (last: Polyak average)")
+    left.set_ylabel("deterministic DropBlock objective")
+    left.legend(fontsize=7)
+    sv = free_spectrum(state, inst)
+    idx = np.arange(1, 7)
+    right.plot(idx, predicted_spectrum(inst)[0], "k--o", label="Theorem 2.7 (r = 5)")
+    right.plot(idx, predicted_spectrum(inst, r_of=lambda r: 1, beta=lambda t, k: beta_of(t) / inst.d)[0], ":s",
+               color="grey", label="nuclear-norm (Dropout) prediction")
+    for j in range(3):
+        right.plot(idx, sv[j], "o", ms=4, alpha=0.7, label=f"final U G, run {j}")
+    right.set_xlabel("index i")
+    right.set_ylabel(r"$\sigma_i(\mathbf{U}\mathbf{G})/\|\mathbf{Y}\|_2$")
+    right.legend(fontsize=7)
+    fig.suptitle("structured/experiment-fig2\nasserted: objective within 1 % of F*, singular values within 0.03 "
+                 r"$\|\mathbf{Y}\|_2$ of Theorem 2.7", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+experiment_fig2 = declare(
+    "structured/experiment-fig2",
+    title="last-layer DropBlock with free features: the loss reaches Theorem 2.7's bound and the spectrum matches",
+    source=Source(SEED, "Figure 2, §5.2", "", "206-210, 298-302"),
+    statement=r"f(\mathbf U_T,\mathbf G_T)\approx F^*\ \text{(Theorem 2.7)},\ \sigma_i(\mathbf U_T\mathbf G_T)\approx"
+              r"(\mathbf a_{\rho,\lambda})_i",
+    hypotheses=["ResNet-50 replaced by free features G (20 x N): the infinite-capacity limit of Proposition 3.3",
+                "one-hot labels of 6 classes (one dominant), d = 20, block 5, theta = 0.5, 8000 SGD steps, 3 runs"],
+    claimed=lambda i: np.array([theorem27_minimizer(i.Y, beta_of(i.theta) / (i.d // i.r), i.r)[0]] * 3),
+    parts={"mask": block_masks, "deterministic": dropblock_deterministic, "spectrum": predicted_spectrum},
+    checks=[
+        Dynamics(train=train_free_features, observed=free_final_objective, space=one_hot_data, instances=1,
+                 full_instances=3, tolerance=Tolerance(0.01, 0.0, principle="measured gap 0.05-0.24 % over 3 "
+                                                                           "datasets x 3 runs; band 1 %"),
+                 label="left panel: deterministic loss at the end vs Theorem 2.7's lower bound"),
+        Dynamics(train=train_free_features, observed=free_spectrum, claimed="spectrum", space=one_hot_data,
+                 instances=1, full_instances=3, plot=plot_fig2,
+                 tolerance=Tolerance(0.0, 0.03, principle="measured max deviation 0.019 ||Y||_2 (0.0035 x the top "
+                                                          "value); band 0.03 ||Y||_2"),
+                 label="right panel: top 6 singular values of U G vs a_{rho, lambda}"),
+    ],
+    mutants=[
+        mutant("Dropout's prediction", "nuclear-norm (r = 1) closed form with strength beta/d",
+               spectrum=lambda i: predicted_spectrum(i, r_of=lambda r: 1, beta=lambda t, k: beta_of(t) / i.d),
+               claimed=lambda i: np.array([theorem27_minimizer(i.Y, beta_of(i.theta) / i.d, 1)[0]] * 3)),
+        mutant("fixed-width constant", "Theorem 2.7 with beta = (1-theta)/theta (no 1/k)",
+               spectrum=lambda i: predicted_spectrum(i, beta=lambda t, k: beta_of(t)),
+               claimed=lambda i: np.array([theorem27_minimizer(i.Y, beta_of(i.theta), i.r)[0]] * 3)),
+        mutant("no dropout", "training without masks", mask=lambda sampler, keep, R, k, r: block_masks(
+            sampler, keep, R, k, r) * 0 + 1),
+    ],
+    depends_on=["structured/theorem-2.7-corrected", "structured/proposition-3.3-corrected"],
+    scope="Not reproduced: ResNet-50 on MNIST/CIFAR10 subsets (no network is trained; a free feature matrix is the "
+          "seed's own infinite-capacity reduction). The seed's exception (the smallest singular value off) does not "
+          "occur on the proxy: all six values match within 0.019 ||Y||_2.",
+    tags=["experiment", "dropblock"],
+)
+
+CLAIMS.append(experiment_fig2)

@@ -53,12 +53,14 @@ def dropblock_stochastic_mc(U, V, X, Y, keep, r: int, sampler, draws: int):
 
 
 def dropblock_sgd(X, Y, d: int, r: int, keep, steps: int, lr0: float, sampler, init_scale: float,
-                  checkpoints: int, mask: Callable = block_masks, tau: float | None = None, average: float = 0.25):
+                  checkpoints: int, mask: Callable = block_masks, tau: float | None = None, average: float = 0.25,
+                  lr_norm: float | None = None):
     """Algorithm 1 for R runs (``keep`` an (R,) tensor), step ``lr0 theta^2 / N / (1 + t/tau)`` (the 1/theta
     rescaling multiplies the gradient's scale by up to 1/theta^2: single-step stability). Returns the
     iterates at ``checkpoints`` evenly spaced steps as a list of (step, U, V); the last entry is the
     Polyak average of the final ``average`` fraction of the iterates (dropout SGD keeps its mask noise
-    at the optimum; averaging removes most of it)."""
+    at the optimum; averaging removes most of it). ``lr_norm`` (default N, ~ ||X X^T|| for Gaussian data)
+    normalises the step by the scale of the data."""
     import torch
 
     R = keep.shape[0]
@@ -85,7 +87,7 @@ def dropblock_sgd(X, Y, d: int, r: int, keep, steps: int, lr0: float, sampler, i
         E = (U * z) @ W.transpose(1, 2) - Y
         gU = 2 * (E @ W) * z
         gW = 2 * (E.transpose(1, 2) @ U) * z
-        lr = lr0 * scale / N / (1 + t / tau)
+        lr = lr0 * scale / (lr_norm or N) / (1 + t / tau)
         U = U - lr * gU
         V = V - lr * (X @ gW)
     saved.append((steps, U_avg, V_avg))
