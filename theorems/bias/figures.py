@@ -101,68 +101,89 @@ experiment_fig1 = declare(
 
 # --- Figure 3: dropout SGD on a linear network reaches the Theorem 3.6 optimum, importance scores equalize ----
 
-SETTINGS = {"r = 3, lam = 0.5": (3, 0.5), "r = 8, lam = 1": (8, 1.0), "r = 3, lam = 0.1": (3, 0.1),
-            "r = 3, lam = 1": (3, 1.0), "r = 8, lam = 0.1": (8, 0.1), "r = 8, lam = 0.5": (8, 0.5)}
+LAMS_FIG3 = (0.1, 0.5, 1.0)
+SEEDS_FIG3 = 3
+HIT_LEVEL = 3e-3  # importance-score relvar level whose hitting time is compared across lam
 
 
 def _figure_3(d: Draw) -> dict:
-    """d0 = 8, d2 = 12 (the paper: 80, 120), M = W diag(3 2^-i) Y' with Haar W, Y (decay rate not given)."""
-    r, lam = SETTINGS[d.regime]
+    """d0 = 8, d2 = 12 (the paper: 80, 120), M = W diag(3 2^-i) Y' with Haar W, Y (decay rate not given);
+    r = 8 (quick) or r = 3 (full), each run for all three lam of the figure."""
+    r = 8 if d.regime == "r = 8" else 3
     d0, d2 = 8, 12
     W = d.orthogonal(d2)[:, :d0]
     M = (W * (3.0 * 2.0 ** -np.arange(d0))) @ d.orthogonal(d0).T
-    return {"M": M, "r": r, "lam": lam, "d0": d0, "d2": d2}
+    return {"M": M, "r": r, "lams": np.array(LAMS_FIG3), "d0": d0, "d2": d2}
 
 
-figure_3 = Space(_figure_3, regimes=tuple(SETTINGS), description="scaled-down Figure 3: 12 x 8 M, r in {3, 8}")
+figure_3 = Space(_figure_3, regimes=("r = 8", "r = 3"),
+                 description="scaled-down Figure 3: 12 x 8 M, r in {8, 3}, lam in {0.1, 0.5, 1}")
 
 
 def importance_relvar(U, V) -> np.ndarray:
-    """var_i / mean_i^2 of the importance scores ||u_i|| ||v_i||, per seed."""
+    """var_i / mean_i^2 of the importance scores ||u_i|| ||v_i||, per run."""
     a = np.linalg.norm(U, axis=1) * np.linalg.norm(V, axis=1)
     return a.var(1) / a.mean(1) ** 2
 
 
-def dropout_sgd_fig3(i, sampler: Sampler) -> dict:
-    """Algorithm 1 with minibatches of 16, eta_t = 0.02 / (1 + t / (2000 s)), 3 seeds batched (quick: 2e4 s
-    steps, full: 4e4 s; s = max(1, 0.5 / lam)). Column j of U, V starts as N(0, 1/d) x 0.6 2^-j: deliberately far from equalized."""
+def dropout_sgd_fig3(i, sampler: Sampler, parts) -> dict:
+    """Algorithm 1 with minibatches of 16, eta_t = 0.02 / (1 + t / 2000), 2e4 steps, for the three lam x 3 seeds
+    batched (9 runs). Common random numbers: the three lam share each seed's initialisation, inputs and mask
+    uniforms (b = u < theta), so their curves differ by lam only. Retain probability from the part ``keep_prob``
+    (eq. 2). Column j of U, V starts as N(0, 1/d) x 0.6 2^-j: deliberately far from equalized."""
     rng = np.random.default_rng(int(sampler.uniform(1).item() * 2**31))
-    # the equalizing drift of the regulariser is proportional to lam: small lam needs proportionally longer runs
-    stretch = max(1.0, 0.5 / i.lam)
-    seeds, batch, steps = 3, 16, int((40_000 if i.full else 20_000) * stretch)
-    theta = 1.0 / (1.0 + i.lam)
+    lams, seeds, batch, steps = i.lams, SEEDS_FIG3, 16, 20_000
+    runs = len(lams) * seeds
+    lam = np.repeat(lams, seeds)
+    theta = np.asarray(parts["keep_prob"](lam), dtype=float)[:, None, None]
     scales = 0.6 * 2.0 ** -np.arange(i.r)
-    U = rng.standard_normal((seeds, i.d2, i.r)) / np.sqrt(i.d2) * scales
-    V = rng.standard_normal((seeds, i.d0, i.r)) / np.sqrt(i.d0) * scales
+
+    def shared(*shape):  # one draw per seed, repeated for every lam
+        return np.tile(rng.standard_normal((1, seeds, *shape)), (len(lams), 1, *[1] * len(shape))).reshape(runs, *shape)
+
+    U = shared(i.d2, i.r) / np.sqrt(i.d2) * scales
+    V = shared(i.d0, i.r) / np.sqrt(i.d0) * scales
     initial = importance_relvar(U, V)
-    history, tail = [], []
+    history, objective, tail = [], [], []
     for t in range(steps):
-        x = rng.standard_normal((seeds, batch, i.d0))
-        b = rng.random((seeds, batch, i.r)) < theta
+        x = shared(batch, i.d0)
+        b = np.tile(rng.random((1, seeds, batch, i.r)), (len(lams), 1, 1, 1)).reshape(runs, batch, i.r) < theta
         hidden = (x @ V) * b
         residual = hidden @ U.transpose(0, 2, 1) / theta - x @ i.M.T  # (1/theta) U diag(b) V'x - y
         GU = residual.transpose(0, 2, 1) @ hidden / batch
         GV = x.transpose(0, 2, 1) @ ((residual @ U) * b) / batch
-        eta = 0.02 / (1.0 + t / (2000.0 * stretch))
+        eta = 0.02 / (1.0 + t / 2000.0)
         U, V = U - eta * GU, V - eta * GV
-        if t % 100 == 0:
-            values = [untied_objective(i.M, U[s], V[s], i.lam) for s in range(seeds)]
-            history.append((t, np.mean(values), importance_relvar(U, V).mean()))
+        if t % 50 == 0:
+            history.append(importance_relvar(U, V).reshape(len(lams), seeds))
+            values = [untied_objective(i.M, U[k], V[k], lam[k]) for k in range(runs)]
+            objective.append(np.reshape(values, (len(lams), seeds)))
             if t >= 0.9 * steps:
-                tail.append(values)
-    return {"objective": float(np.mean(tail)), "relvar": importance_relvar(U, V), "initial": initial,
-            "history": np.array(history)}
+                tail.append(objective[-1])
+    history = np.array(history)
+    return {"objective": np.mean(tail, axis=(0, 2)), "objective_se": np.std(np.mean(tail, axis=0), axis=1) / seeds**0.5,
+            "relvar": history, "initial": initial.reshape(len(lams), seeds), "curve": np.array(objective), "every": 50}
+
+
+def hitting_times(state) -> np.ndarray:
+    """First iteration at which the seeds' geometric-mean relvar falls below HIT_LEVEL, per lam (inf: never)."""
+    gm = np.exp(np.log(state["relvar"] + 1e-300).mean(axis=2))
+    return np.array([np.argmax(g < HIT_LEVEL) * state["every"] if np.any(g < HIT_LEVEL) else np.inf for g in gm.T])
 
 
 def fig3_report(state, i) -> np.ndarray:
-    """[mean objective over the last 10 % (Lemma A.1's closed form), final importance relvar (worst seed),
-    worst final / initial relvar]."""
-    return np.array([state["objective"], state["relvar"].max(), (state["relvar"] / state["initial"]).max()])
+    """[tail-mean objective per lam (3); 1 if the hitting times decrease with lam (r = 8; r = 3: lam = 0.1 the
+    slowest); 1 if every run's final relvar is below 5 % of its initial value]."""
+    hits = hitting_times(state)
+    with np.errstate(invalid="ignore"):  # inf - inf where a run never hits
+        ordered = np.all(np.diff(hits) < 0) if i.r == 8 else hits[0] > hits[1:].max()
+    reduced = np.all(state["relvar"][-1] <= 0.05 * state["initial"])
+    return np.r_[state["objective"], float(ordered), float(reduced)]
 
 
 def fig3_claimed(i, parts):
-    """The objective reaches f* of Theorem 3.6 and the importance scores equalize (variance -> 0)."""
-    return np.array([parts["optimum"](i.M, i.r, i.lam), 0.0, 0.0])
+    """The objective reaches f* of Theorem 3.6 for each lam, the importance scores equalize, faster for larger lam."""
+    return np.r_[[parts["optimum"](i.M, i.r, lam) for lam in i.lams], 1.0, 1.0]
 
 
 def plot_fig3(i, state, path) -> None:
@@ -171,47 +192,62 @@ def plot_fig3(i, state, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h = state["history"]
-    f_star = optimal_value(shrinkage(i.M, i.r, i.lam), i.r, i.lam)
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
-    axes[0].plot(h[:, 0], h[:, 1], color="tab:blue", label="dropout (mean of 3 seeds)")
-    axes[0].axhline(f_star, color="tab:red", label="f* (Theorem 3.6)")
-    axes[0].set_yscale("log")
+    steps = np.arange(state["relvar"].shape[0]) * state["every"]
+    hits = hitting_times(state)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for j, (lam, color) in enumerate(zip(i.lams, ("tab:blue", "tab:orange", "tab:green"))):
+        f_star = optimal_value(shrinkage(i.M, i.r, lam), i.r, lam)
+        axes[0].semilogy(steps, state["curve"][:, j].mean(1) / f_star - 1 + 1e-6, color=color, label=rf"$\lambda={lam:g}$")
+        axes[1].semilogy(steps, np.exp(np.log(state["relvar"][:, j] + 1e-300).mean(1)), color=color,
+                         label=rf"$\lambda={lam:g}$, hit at {hits[j]:.0f}")
     axes[0].set_xlabel("iteration")
-    axes[0].set_title(f"objective, r = {i.r}, lam = {i.lam:g}")
-    axes[0].legend(fontsize=7)
-    axes[1].semilogy(h[:, 0], h[:, 2], color="tab:blue")
+    axes[0].set_ylabel(r"$f(U_t,V_t)/f^* - 1$ (mean of 3 seeds)")
+    axes[1].axhline(HIT_LEVEL, color="k", ls=":", lw=0.8)
     axes[1].set_xlabel("iteration")
-    axes[1].set_title("var / mean^2 of ||u_i|| ||v_i||")
+    axes[1].set_ylabel(r"var/mean$^2$ of $\|u_i\|\|v_i\|$ (geom. mean)")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    fig.suptitle(f"bias/experiment-fig3 (r = {i.r}): f -> f* of Theorem 3.6 for each lam; importance scores equalize, "
+                 "faster for larger lam", fontsize=9)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=150)
     plt.close(fig)
 
 
 experiment_fig3 = declare(
     "bias/experiment-fig3",
     title="Figure 3: dropout SGD on a linear network converges to the Theorem 3.6 optimum and equalizes the "
-          "importance scores ||u_i|| ||v_i||",
+          "importance scores ||u_i|| ||v_i||, faster for larger lam",
     source=Source(SEED, "Figure 3 and §6", lines="730-759", also="thesis Figure 2-3 (l. 4396-4463)"),
     statement=r"f(U_t,V_t)\to f^*=\tfrac{\lambda(\rho\kappa_\rho)^2}{r+\lambda\rho}+\sum_{i>\rho}\sigma_i^2,\ "
-              r"\mathrm{var}_i(\|u_{t,i}\|\|v_{t,i}\|)\to0",
-    hypotheses=["x ~ N(0, I), y = Mx", "scaled down: 12 x 8 M (paper 120 x 80), r in {3, 8} (paper {20, 80})",
-                "quick: 2 settings x 3 seeds, 2e4 steps; full: 6 settings, 4e4 steps (x 0.5/lam for lam < 0.5)"],
+              r"\mathrm{var}_i(\|u_{t,i}\|\|v_{t,i}\|)\to0\ \text{faster for larger }\lambda",
+    hypotheses=["x ~ N(0, I), y = Mx", "scaled down: 12 x 8 M (paper 120 x 80), r in {8, 3} (paper {20, 80})",
+                "quick: r = 8, lam in {0.1, 0.5, 1} x 3 seeds, 2e4 steps (full: also r = 3)"],
     claimed=fig3_claimed,
-    parts={"optimum": lambda M, r, lam: optimal_value(shrinkage(M, r, lam), r, lam)},
-    checks=[Dynamics(train=dropout_sgd_fig3, observed=fig3_report, space=figure_3, instances=2, full_instances=6,
+    parts={"optimum": lambda M, r, lam: optimal_value(shrinkage(M, r, lam), r, lam),
+           "keep_prob": lambda lam: 1.0 / (1.0 + lam)},
+    checks=[Dynamics(train=dropout_sgd_fig3, observed=fig3_report, space=figure_3, instances=1, full_instances=2,
                      plot=plot_fig3,
-                     tolerance=Tolerance(0.01, 5e-3, "SGD noise floor at the final step size (measured 0.03-0.2 % "
-                                                     "of f*, relvar <= 2.5e-3): 1 % of f* + 5e-3 for the objective, "
-                                                     "5e-3 for the final relvar and for its reduction factor"),
-                     label="Algorithm 1, minibatch 16, decaying step, 3 seeds")],
+                     tolerance=Tolerance(0.006, 0.0, "objective: SGD noise floor at the final step, measured excess "
+                                                     "+0.03 to +0.39 % of f* over 5 seeds x r in {3, 8} (seed SE <= "
+                                                     "0.21 %); band 0.6 %; the two indicators are exact"),
+                     label="Algorithm 1, minibatch 16, decaying step, 3 lam x 3 seeds batched")],
     mutants=[
         mutant("thesis normalisation", "f* with 1 + lam rho in place of r + lam rho",
                optimum=lambda M, r, lam: optimal_value(shrinkage(M, r, lam, _one_plus_rule), r, lam)),
         mutant("no implicit bias", "f* = best rank-r error sum_{i>r} sigma_i^2 (dropout ignored)",
                optimum=lambda M, r, lam: float(np.sum(np.linalg.svd(M, compute_uv=False)[r:] ** 2))),
+        mutant("no dropout", "Algorithm 1 with theta = 1 (the regulariser removed)",
+               keep_prob=lambda lam: 1.0 + 0.0 * lam),
+        mutant("slower for larger lam", "equalization claimed slower for larger lam",
+               claimed=lambda i, parts: np.r_[[parts["optimum"](i.M, i.r, lam) for lam in i.lams], 0.0, 1.0]),
     ],
-    depends_on=["bias/theorem-3.6", "bias/theorem-3.4", "bias/algorithm-1"],
+    scope="Monotone decrease is NOT asserted: the smoothed (9 x 50 steps) log relvar of a seed rises by up to 1.4 % "
+          "between windows (SGD noise at minibatch 16). The ordering of hitting times (relvar below 3e-3, geometric "
+          "mean of 3 seeds) is asserted strictly at r = 8 (measured 7750-13100 / 1550-2150 / 1200-1650 steps for "
+          "lam = 0.1 / 0.5 / 1 over 5 seeds); at r = 3 only lam = 0.1 is separated (lam = 0.5 and 1 reverse in 2 of 5 "
+          "seeds), so full asserts there only that lam = 0.1 is the slowest.",
+    depends_on=["bias/theorem-3.6-corrected", "bias/theorem-3.4", "bias/algorithm-1"],
     tags=["experiment", "dynamics"],
 )
 
