@@ -28,7 +28,7 @@ EXACT = Tolerance(0.0, 0.0, principle=f"0/1 outcomes, each an ordering required 
 
 def _runs(seed, runs, m, q, T, every, eval_keep, fresh=0, fresh_keep=None, n_test=256):
     """Algorithm 1 runs; test errors of f(.; qW_t), of g(W_t; ., B_t) with the mask of step t
-    (``eval_keep`` < 1 only for the mechanism mutant that evaluates other masks), and of fresh masks."""
+    (masks of another law when ``eval_keep`` differs from ``q``: the mechanism mutant), and of fresh masks."""
     import torch
 
     gen = torch_generator(seed)
@@ -41,7 +41,7 @@ def _runs(seed, runs, m, q, T, every, eval_keep, fresh=0, fresh_keep=None, n_tes
     rec = dropout_sgd(W1, a, X, y, B, LN2, math.inf, keep_prob=q, snapshot_at=times)
     out = {"times": np.array(times) + 1, "full": [], "visited": [], "fresh": []}
     for t, W in zip(times, rec["snapshots"]):
-        mask = B[:, t] if eval_keep is None else masks(gen, runs, 1, m, eval_keep)[:, 0]
+        mask = B[:, t] if eval_keep == q else masks(gen, runs, 1, m, min(float(eval_keep), 1.0))[:, 0]
         e = evaluate_errors(W, a, Xte, yte, mask, B_fresh)
         for k in ("full", "visited", "fresh"):
             if k in e:
@@ -136,7 +136,7 @@ figure_1 = declare(
           "sigma(w_r'x) has standard deviation ~ sqrt(q(1-q)/2), independent of m. Nor the MNIST/CNN setting, widths "
           "to 250K, 25 epochs (multi-epoch training is outside the theorems)",
     claimed=lambda i: [1.0, 1.0, 1.0],
-    parts={"eval_keep": lambda q: None},
+    parts={"eval_keep": lambda q: q},
     checks=[Dynamics(train=train_figure_1, observed=figure_1_outcome, space=figure_runs, instances=1,
                      full_instances=3, tolerance=EXACT, plot=plot_figure_1,
                      label="Algorithm 1, 4 configurations x 8 runs")],
@@ -157,7 +157,7 @@ FIG2_WIDTHS = (64, 256, 1024)
 
 
 def train_figure_2(inst, sampler, parts):
-    return {m: _runs(inst.seed + k, FIG2_RUNS, m, FIG2_KEEP, FIG2_T, FIG2_EVERY, None, fresh=FIG2_MASKS,
+    return {m: _runs(inst.seed + k, FIG2_RUNS, m, FIG2_KEEP, FIG2_T, FIG2_EVERY, FIG2_KEEP, fresh=FIG2_MASKS,
                      fresh_keep=parts["fresh_keep"](FIG2_KEEP))
             for k, m in enumerate(FIG2_WIDTHS)}
 

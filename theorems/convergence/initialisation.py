@@ -17,7 +17,7 @@ import math
 import numpy as np
 from scipy import special, stats
 
-from theorycheck import Relation, Source, Space, declare, float_tolerance, mutant
+from theorycheck import Relation, Source, Space, Tolerance, declare, float_tolerance, mutant
 
 from theorems.tools.frequencies import FAMILY_ALPHA, clopper_pearson_lower, family_size, frequency_tolerance
 
@@ -222,6 +222,8 @@ def _flip_instance(d) -> dict:
 
 flip_instances = Space(_flip_instance, regimes=("typical", "D tiny", "D = 0.5"),
                        description="T in {1, 10, 50}, D in (0.001, 0.5], m in {100, 400}, unit x_t")
+small_radii = Space(lambda d: {"D": d.log_uniform(1e-6, 1e-4)}, regimes=("D -> 0",),
+                    description="D in (1e-6, 1e-4): erf(D/sqrt2) = 2D/sqrt(2 pi) (1 - D^2/6 + ...)")
 B1_INSTANCES = 4
 
 
@@ -263,6 +265,10 @@ lemma_b_1 = declare(
         Relation(observed=lambda i: float(special.erf(i.D / math.sqrt(2))), space=flip_instances,
                  claimed="anti_concentration", relation="<=", instances=30, tolerance=float_tolerance(10),
                  label="P(|N(0,1)| <= D) = erf(D/sqrt2) <= 2D/sqrt(2 pi), exact"),
+        Relation(observed=lambda i: float(special.erf(i.D / math.sqrt(2))), space=small_radii,
+                 claimed="anti_concentration", instances=4,
+                 tolerance=Tolerance(1e-8, 0.0, principle="relative gap D^2/6 <= 1.7e-9 for D <= 1e-4, plus rounding"),
+                 label="the constant 2/sqrt(2 pi) is sharp as D -> 0"),
     ],
     mutants=[
         mutant("mD/2", "half the drift term (the count concentrates at 0.80 mD)",

@@ -392,6 +392,10 @@ init_sizes = Space(_init_sizes, regimes=("typical", "d = 1", "d = 50", "m = 2", 
                    description="d <= 50, 2 <= m <= 1e5")
 
 
+large_dims = Space(lambda d: {"d": d.integer(1000, 100_000), "m": 2}, regimes=("d large",),
+                   description="d in [1e3, 1e5]")
+
+
 def exact_norm_failure(i, parts):
     """``P(max_r ||w_r|| > radius) = 1 - F_chi_d(radius)^m``, exactly (log-space)."""
     r = parts["claimed"](i)
@@ -427,6 +431,9 @@ aux_init_norm = declare(
                  tolerance=float_tolerance(100), label="proof chain at the printed radius equals 1/m"),
         Relation(observed=mean_norm, space=init_sizes, claimed="mean_bound", relation="<=", instances=40,
                  tolerance=float_tolerance(100), label="E||w|| <= sqrt d (Jensen)"),
+        Relation(observed=mean_norm, space=large_dims, claimed="mean_bound", instances=4,
+                 tolerance=Tolerance(1e-3, 0.0, principle="E||w||/sqrt d = 1 - 1/(4d) + O(d^-2) <= 2.5e-4 below 1 at d >= 1000"),
+                 label="Jensen's sqrt d is sharp as d -> infinity"),
     ],
     mutants=[
         mutant("sqrt(ln m)", "radius sqrt d + sqrt(ln m)", claimed=lambda i: math.sqrt(i.d) + math.sqrt(math.log(i.m))),

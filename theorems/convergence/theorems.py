@@ -77,6 +77,19 @@ def corrected_chain_41(i, parts):
     return (2 * lam**2 + 1) / (LN2 * i.eta * i.T)
 
 
+def _z_values(d) -> dict:
+    lo, hi = {"z in (-1, 0)": (-1.0, -1e-9), "z -> 0-": (-1e-9, -1e-12)}.get(d.regime, (-20.0, 20.0))
+    return {"z": np.array(sorted(d.uniform(lo, hi) for _ in range(40)))}
+
+
+z_surrogate_41 = Space(_z_values, regimes=("typical", "z in (-1, 0)", "z -> 0-"), description="40 values of z")
+z_at_zero_41 = Space(_z_values, regimes=("z -> 0-",), description="z in (-1e-9, -1e-12)")
+
+
+def zero_one(i):
+    return (i.z < 0).astype(float)
+
+
 def _run_point(d) -> dict:
     return {"T": float(T_MAX), "gamma": GAMMA, "eta": LN2, "m": float(WIDTH), "d": DIM, "delta": 0.1}
 
@@ -128,7 +141,8 @@ theorem_4_1 = declare(
           "review's 'test error <= training error' objection does not apply: the step is online-to-batch (W_t is "
           "independent of the fresh (x_t, y_t))",
     claimed=lambda i, parts: 4 * parts["lam"](i) ** 2 / (i.eta * i.T),
-    parts={"lam": lam_41, "rate": -1.0, "surrogate": lambda z: ell(z) / LN2, "surrogate_chain": surrogate_average},
+    parts={"lam": lam_41, "rate": -1.0, "surrogate": lambda z: ell(z) / LN2, "surrogate_chain": surrogate_average,
+           "surrogate_pointwise": lambda i, parts: parts["surrogate"](i.z)},
     checks=[
         Rate(points=SWEEP, measure=running_average("full"), claimed="rate", slope_tolerance=0.03, resolution=0.1,
              slope_principle="curvature of C_T/T while the last mistakes are made (spread of the fitted slope over 5 "
@@ -138,6 +152,11 @@ theorem_4_1 = declare(
         Relation(observed=measured_full_error, space=run_point, relation="<=", instances=1, shrink=False,
                  tolerance=Tolerance(0.0, 0.0, principle="exact comparison (the bound is vacuous here)"),
                  label="measured average error <= 4 lam^2/(eta T) at the run's parameters"),
+        Relation(observed=lambda i: zero_one(i), space=z_surrogate_41, claimed="surrogate_pointwise", relation="<=",
+                 instances=6, tolerance=float_tolerance(10), label="the chain's surrogate: I{z<0} <= l(z)/ln 2 pointwise"),
+        Relation(observed=lambda i: zero_one(i), space=z_at_zero_41, claimed="surrogate_pointwise", instances=2,
+                 tolerance=Tolerance(1e-8, 0.0, principle="l(z)/ln2 = 1 - z/(2 ln 2) + O(z^2): |z| < 1e-9"),
+                 label="the surrogate is attained at 0- (sharp)"),
         Relation(observed=measured_full_error, space=run_point, claimed="surrogate_chain", relation="<=", instances=1,
                  shrink=False, tolerance=Tolerance(0.0, 0.0, principle="3 standard errors over runs inside the claimed side"),
                  label="chain link (i): E R(qW_t) <= E l(y_t f_t(qW_t))/ln 2 on the training stream"),
@@ -197,15 +216,8 @@ theorem_4_2 = declare(
 
 # --- the proofs' zero-one surrogates -----------------------------------------------------------
 
-def _z_near_zero(d) -> dict:
-    lo, hi = {"z in (-1, 0)": (-1.0, -1e-9), "z -> 0-": (-1e-9, -1e-12)}.get(d.regime, (-20.0, 20.0))
-    return {"z": np.array(sorted(d.uniform(lo, hi) for _ in range(40)))}
-
-
-z_surrogate = Space(_z_near_zero, regimes=("typical", "z in (-1, 0)", "z -> 0-"), description="40 values of z")
-z_at_zero = Space(_z_near_zero, regimes=("z -> 0-",), description="z in (-1e-9, -1e-12): both corrected surrogates -> 1")
-
-zero_one = lambda i: (i.z < 0).astype(float)  # noqa: E731
+z_surrogate = Space(_z_values, regimes=("typical", "z in (-1, 0)", "z -> 0-"), description="40 values of z")
+z_at_zero = Space(_z_values, regimes=("z -> 0-",), description="z in (-1e-9, -1e-12): both corrected surrogates -> 1")
 
 aux_zero_one = declare(
     "convergence/aux-zero-one",
