@@ -128,7 +128,7 @@ def dropconnect_sgd(X, Y, d: int, keep, steps: int, lr0: float, sampler, init_sc
     return saved
 
 
-def dropconnect_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 2000, mask: Callable = connect_masks):
+def dropconnect_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 500, mask: Callable = connect_masks):
     """Monte Carlo of (19) at fixed iterates, in chunks of masks: (mean, standard error), (R,) each."""
     import torch
 
@@ -139,8 +139,8 @@ def dropconnect_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 2000, mas
     while done < draws:
         n = min(chunk, draws - done)
         Zs = _chunk_masks(sampler, keep, R, n, b, d, mask)
-        P = torch.einsum("bN,Rnbd->RnNd", X, Zs * V[:, None] / keep[:, None, None, None])
-        loss = ((Y[None, None] - torch.einsum("Rad,RnNd->RnaN", U, P)) ** 2).sum((2, 3))
+        P = (Zs * (V / keep[:, None, None])[:, None]).transpose(2, 3) @ X  # (R, n, d, N)
+        loss = ((Y - U[:, None] @ P) ** 2).sum((2, 3))
         total += loss.sum(1)
         total_sq += (loss**2).sum(1)
         done += n
@@ -157,7 +157,7 @@ def _chunk_masks(sampler, keep, R: int, n: int, b: int, d: int, mask: Callable):
     return mask(sampler, rows, R * n, b, d).reshape(R, n, b, d)
 
 
-def dropout_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 5000):
+def dropout_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 500):
     """Monte Carlo of the Dropout objective (1) at fixed iterates: (mean, standard error), (R,) each."""
     import torch
 
@@ -169,7 +169,7 @@ def dropout_mc(U, V, X, Y, keep, sampler, draws: int, chunk: int = 5000):
     while done < draws:
         n = min(chunk, draws - done)
         z = (sampler.uniform(R, n, d) < keep[:, None, None]).to(torch.float64) / keep[:, None, None]
-        out = torch.einsum("Rad,Rnd,RNd->RnaN", U, z, W)
+        out = (U[:, None] * z[:, :, None, :]) @ W.transpose(1, 2)[:, None]
         loss = ((Y[None, None] - out) ** 2).sum((2, 3))
         total += loss.sum(1)
         total_sq += (loss**2).sum(1)
@@ -205,3 +205,24 @@ def deterministic_gd(X, Y, U0, V0, bar_Cs, steps: int, lr: float, checkpoints: i
             U -= lr / N * gU
             V -= lr / N * gV
     return torch.stack(values)
+
+
+def dropconnect_deterministic(U, V, X, Y, keep):
+    """Corrected Theorem 4.1 for R runs: ||Y - U V^T X||^2 + (1-theta)/theta sum_k ||u_k||^2 sum_j V_jk^2 ||x_j||^2."""
+    fit = ((Y - U @ V.transpose(1, 2) @ X) ** 2).sum((1, 2))
+    penalty = ((U**2).sum(1) * ((V**2).transpose(1, 2) @ (X**2).sum(1))).sum(1)
+    return fit + (1 - keep) / keep * penalty
+
+
+def printed_dropconnect_deterministic(U, V, X, Y, keep):
+    """(20) as printed (= the Dropout objective (2)): penalty sum_k ||u_k||^2 ||X^T v_k||^2."""
+    fit = ((Y - U @ V.transpose(1, 2) @ X) ** 2).sum((1, 2))
+    penalty = ((U**2).sum(1) * ((X.T @ V) ** 2).sum(1)).sum(1)
+    return fit + (1 - keep) / keep * penalty
+
+
+def column_masks(sampler, keep, R: int, b: int, d: int):
+    """Dropout masks written as DropConnect masks: one Bernoulli per column k, shared by its b weights."""
+    import torch
+
+    return (sampler.uniform(R, 1, d) < keep[:, None, None]).to(torch.float64).expand(R, b, d).clone()
