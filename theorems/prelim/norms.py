@@ -196,6 +196,26 @@ def _layers(d) -> dict:
 layers = Space(_layers, regimes=networks.regimes, description="the last layer W and v_i = ||W_i||_F / ||W_i||_2")
 
 
+def _tight_network(d) -> dict:
+    """Every inequality of the remark is an equality: all output widths d_i = d, every W_i with equal row norms and
+    the same ||W_i||_F/||W_i||_2 (rank one with equal rows, or scaled orthonormal rows)."""
+    k, width = d.integer(1, 4), d.integer(1, 6)
+    first = width + d.integer(0, 3) if d.regime == "scaled orthonormal rows" else d.integer(1, 6)
+    weights = []
+    for cols in [first] + [width] * k:
+        if d.regime == "scaled orthonormal rows":
+            W = d.orthogonal(cols)[:width, :cols] * d.uniform(0.1, 10.0)
+        else:
+            W = np.ones((width, 1)) @ d.normal(1, cols)
+        weights.append(W)
+    v = np.array([frobenius_norm(W) / spectral_norm(W) for W in weights])
+    return {"weights": weights, "k": k, "d": width, "W": weights[-1], "v": v}
+
+
+tight_networks = Space(_tight_network, regimes=("rank one, equal rows", "scaled orthonormal rows"),
+                       description="equality cases: equal output widths, equal row norms, equal F/2 norm ratios")
+
+
 def power_mean_2_3(v):
     """||v||_{2/3} := (sum |v_i|^{2/3})^{3/2} (a quasi-norm), numpy or torch."""
     return (abs(v) ** (2 / 3)).sum() ** 1.5
@@ -226,6 +246,14 @@ remark_bft_vs_nbs = declare(
                  instances=60, tolerance=float_tolerance(100, what="<= 8 row norms"), label="||W'||_{2,1}^2 <= rows ||W||_F^2"),
         Relation(observed=lambda i: power_mean_2_3(i.v), space=layers, claimed="power_mean", relation="<=",
                  instances=60, tolerance=float_tolerance(100, what="<= 5 powers"), label="||v||_{2/3} <= (k+1)||v||_2"),
+        Relation(observed=bft_complexity, space=tight_networks, instances=20,
+                 tolerance=float_tolerance(200, what="SVDs and sums over <= 5 layers"),
+                 label="equality cases of every step: (1.2) = (k+1)/k (1.3)"),
+        Relation(observed=lambda i: pq_norm(i.W.T, 2, 1) ** 2, space=tight_networks, claimed="cauchy_schwarz",
+                 instances=20, tolerance=float_tolerance(100, what="<= 8 row norms"),
+                 label="equal row norms: ||W'||_{2,1}^2 = rows ||W||_F^2"),
+        Relation(observed=lambda i: power_mean_2_3(i.v), space=tight_networks, claimed="power_mean", instances=20,
+                 tolerance=float_tolerance(100, what="<= 5 powers"), label="equal v_i: ||v||_{2/3} = (k+1)||v||_2"),
         BoundSearch(observed=lambda i: power_mean_2_3(i.v), space=layers, claimed="power_mean", variables=["v"],
                     project=_project_positive, tolerance=float_tolerance(100, what="<= 5 powers"), instances=6,
                     steps=40, label="Adam ascent on ||v||_{2/3} / ((k+1)||v||_2)"),
@@ -261,6 +289,9 @@ remark_vacuous_orders = declare(
                  tolerance=float_tolerance(100, what="norms of <= 8 x 8 matrices"), label="||W'||_{2,1} >= ||W||_F >= ||W||_2"),
         Relation(observed=lambda i: frobenius_norm(i.W), space=layers, claimed="rank_bound", relation="<=", instances=60,
                  tolerance=float_tolerance(100, what="SVD of <= 8 x 8"), label="||W||_F <= sqrt(rank) ||W||_2"),
+        Relation(observed=lambda i: frobenius_norm(i.W), space=tight_networks, claimed="rank_bound", instances=20,
+                 tolerance=float_tolerance(100, what="SVD of <= 8 x 8"),
+                 label="equality for equal singular values (rank one; scaled orthonormal rows)"),
         Relation(observed=lambda i: np.array([bft_complexity(i), nbs_complexity(i)]), space=networks, claimed="orders",
                  relation=">=", instances=60, tolerance=float_tolerance(200, what="SVDs and sums over <= 5 layers"),
                  label="complexities of (1.2), (1.3) >= their Omega(.) orders"),
