@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theorycheck import Dynamics, Source, Space, Tolerance, declare, mutant
+from theorycheck import Dynamics, Relation, Source, Space, Tolerance, declare, mutant
 
 from .model import beta_of, single_thread, theorem27_minimizer
 from .training import block_masks, dropblock_deterministic, dropblock_sgd, dropblock_stochastic_mc
@@ -498,3 +498,121 @@ experiment_fig6 = dropconnect_experiment(
     draws=8000, band=0.07, measured="up to 1.4 % at theta = 0.9")
 
 CLAIMS += [experiment_fig3, experiment_fig6]
+
+
+# --- Figure 4: DropBlockOriginal (blocks anywhere) vs the grid approximation -----------------------------------
+
+from itertools import product as _product  # noqa: E402
+
+from .model import moments  # noqa: E402
+from .training import deterministic_gd  # noqa: E402
+
+
+def original_law(d: int, window: int, seed_keep: float):
+    """§5.3's DropBlockOriginal on d units in a ring: w_j ~ Ber(theta') iid, z_i = max_{|i-j| <= h-1} w_j
+    (z_i = 0 iff no covering window is kept; window = 2h - 1), all 2^d patterns with their probabilities."""
+    h = (window + 1) // 2
+    w = np.array(list(_product((0, 1), repeat=d)), dtype=float)
+    probs = seed_keep ** w.sum(1) * (1 - seed_keep) ** (d - w.sum(1))
+    z = np.stack([w[:, [(i + o) % d for o in range(-(h - 1), h)]].max(1) for i in range(d)], 1)
+    return z, probs
+
+
+def original_characteristic(inst, parts):
+    """Mean and bar C of DropBlockOriginal at theta' = parts['rescale'](theta, window), by enumeration."""
+    z, probs = original_law(inst.d, inst.window, parts["rescale"](inst.theta, inst.window))
+    mean, cov = moments(z, probs)
+    return mean, cov / np.outer(mean, mean)
+
+
+def grid_characteristic(inst):
+    """Lemma 2.1 / 3.1: bar C = (1-theta)/theta BlkDiag(1_r 1_r^T), r = window."""
+    return beta_of(inst.theta) * np.kron(np.eye(inst.d // inst.window), np.ones((inst.window, inst.window)))
+
+
+def fig4_data(d) -> dict:
+    return {**synthetic(d), "window": 3, "theta": 0.5, "U0": 0.3 * d.normal(2, 8, 12), "V0": 0.3 * d.normal(2, 10, 12)}
+
+
+fig4_space = Space(fig4_data, description="§5.1 data scaled down; d = 12 units in a ring, block / window 3, theta 0.5")
+
+
+def train_three_schemes(inst, sampler, parts):
+    """Gradient descent on Lemma 3.1's deterministic objective for bar C of grid DropBlock, DropBlockOriginal
+    at theta' = rescale(theta) and at theta' = theta, from the same two starts (runs batched)."""
+    import torch
+
+    def compute():
+        _, original = original_characteristic(inst, parts)
+        _, unscaled = original_characteristic(inst, {"rescale": lambda theta, window: theta})
+        bar_Cs = torch.tensor(np.stack([grid_characteristic(inst), original, unscaled]))
+        with single_thread():
+            values = deterministic_gd(sampler.tensor(inst.X), sampler.tensor(inst.Y), sampler.tensor(inst.U0),
+                                      sampler.tensor(inst.V0), bar_Cs, 2000, 0.03, 6).numpy()
+        return {"values": values, "steps": np.linspace(0, 2000, 6).astype(int)}
+
+    return _memo(("fig4", _content(inst), parts["rescale"]), compute)
+
+
+def original_over_grid(state, inst):
+    """Objective of DropBlockOriginal (rescaled) / grid DropBlock at checkpoints 1..5, both starts."""
+    v = state["values"]
+    return (v[1:, 1] / v[1:, 0]).ravel()
+
+
+def plot_fig4(inst, state, path) -> None:
+    plt, fig, axes = figure_axes(1, 1, size=(6.5, 4.0))
+    ax = axes[0, 0]
+    names = ["grid DropBlock (Lemma 2.1)", r"DropBlockOriginal, $\theta'=1-(1-\theta)^{1/w}$",
+             r"DropBlockOriginal, $\theta'=\theta$ (no rescaling)"]
+    for s, name in enumerate(names):
+        for j in range(state["values"].shape[2]):
+            ax.plot(state["steps"], state["values"][:, s, j], ["-o", "-s", ":^"][s], ms=3, color=f"C{s}",
+                    label=name if j == 0 else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("gradient step on the deterministic objective (Lemma 3.1)")
+    ax.set_ylabel("expected objective")
+    ax.legend(fontsize=7)
+    fig.suptitle("structured/experiment-fig4\nasserted: rescaled Original within 5 % of grid DropBlock along training; "
+                 "mean retain probability exactly theta", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+experiment_fig4 = declare(
+    "structured/experiment-fig4",
+    title="DropBlockOriginal with theta rescaled behaves like the grid approximation (expected objectives within 5 %)",
+    source=Source(SEED, "Figure 4, §5.3", "", "304, 306-310"),
+    statement=r"\theta'=1-(1-\theta)^{1/w}\Rightarrow\Pr(z_i=1)=\theta;\ \text{training curves of DropBlockOriginal}"
+              r"(\theta')\approx\text{DropBlock}(\theta)",
+    hypotheses=["§5.3's model read literally: z_i = 0 iff none of the w_j covering unit i is 1, windows of w = 2h - 1 "
+                "= 3 units on a ring of d = 12 (the seed's '|i - j| <= k' with exponent 2k - 1 is inconsistent; the "
+                "exponent is the window size)", "expected objectives by Lemma 3.1 (exact bar C by enumerating all "
+                "2^12 seed patterns), trained by full-batch gradient descent, 2000 steps, 2 starts"],
+    claimed=lambda i: np.full(i.d, i.theta),
+    parts={"rescale": lambda theta, window: 1 - (1 - theta) ** (1 / window), "same": lambda i: 1.0},
+    checks=[
+        Relation(observed=lambda i, parts: original_characteristic(i, parts)[0], space=fig4_space, instances=1,
+                 tolerance=Tolerance(1e-12, 0.0, principle="exact enumeration of 4096 patterns (rounding ~1e-15)"),
+                 label="the rescaling makes every unit's retain probability theta"),
+        Dynamics(train=train_three_schemes, observed=original_over_grid, claimed="same", space=fig4_space,
+                 instances=1, full_instances=3, plot=plot_fig4,
+                 tolerance=Tolerance(0.05, 0.0, principle="measured |ratio - 1| <= 2.9 % over 3 data seeds x 2 starts "
+                                                          "(the off-diagonal bar C differs: banded vs block); band 5 %"),
+                 label="expected objective of DropBlockOriginal / grid DropBlock at 5 checkpoints"),
+    ],
+    mutants=[
+        mutant("no rescaling", "theta' = theta: retain probability 0.875 instead of 0.5 (objective 83 % lower)",
+               rescale=lambda theta, window: theta),
+        mutant("window miscounted", "exponent 1/(w + 2) (the seed's '2k - 1' with k = w)",
+               rescale=lambda theta, window: 1 - (1 - theta) ** (1 / (window + 2))),
+    ],
+    depends_on=["structured/lemma-3.1", "structured/lemma-2.1"],
+    scope="Not reproduced: the seed's SGD curves over 10^5 iterations (EMA-smoothed); here the expected objectives "
+          "are trained directly (deterministic GD on Lemma 3.1's form), which removes the sampling noise the seed "
+          "smooths away. 'Largely identical' is quantified: within 2.0-2.9 % measured, 5 % asserted.",
+    tags=["experiment", "dropblock", "general-dropout"],
+)
+
+CLAIMS.append(experiment_fig4)
