@@ -91,6 +91,19 @@ sorted_vectors = Space(_vector_problem, regimes=("typical", "r=d", "ties", "zero
                        description="a >= 0 non-increasing in R^d, d <= 9, 2 <= r <= d, lam in [1e-2, 1e2]")
 
 
+def _equality_problem(d) -> dict:
+    """a_2 = lam a_1 / (r + lam): the first increment g(2) - g(1) is exactly 0 (the supremum 0 is attained)."""
+    inst = _vector_problem(d)
+    a = inst["a"]
+    a[1] = inst["lam"] * a[0] / (inst["r"] + inst["lam"])
+    a[2:] = np.minimum(a[2:], a[1])
+    return inst
+
+
+equality_vectors = Space(_equality_problem, regimes=("typical", "r=d"),
+                         description="a_2 = lam a_1/(r + lam): equality in the first increment")
+
+
 def g_definition(a, r, lam, rho):
     """g(rho) exactly as defined in Lemma 21 (three sums)."""
     h = sum(a[:rho])
@@ -146,6 +159,11 @@ lemma_21 = declare(
                  claimed="nonincreasing", relation="<=",
                  tolerance=float_tolerance(64, what="sums of <= 9 terms, squared"),
                  scale=lambda i: (1 + i.lam) * np.sum(i.a) ** 2, label="monotonicity"),
+        Relation(observed=lambda i: increments_by_definition(i)[:1] / ((1 + i.lam) * np.sum(i.a) ** 2),
+                 space=equality_vectors, instances=20, claimed="nonincreasing",
+                 tolerance=float_tolerance(64, atol=64 * 2.3e-16,
+                                           what="sums of <= 9 terms, squared, relative to (1+lam)(sum a)^2"),
+                 label="the bound 0 is attained (a_2 = lam a_1/(r + lam)), relative to (1 + lam)(sum a)^2"),
     ],
     mutants=[
         mutant("a_{rho+1}^2 (as printed)", "the final display of the proof has lambda^2_{rho+1}(M) for a_{rho+1}",
