@@ -121,7 +121,9 @@ def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
             chunk = max(1, math.ceil(len(indices) / max(1, 2 * jobs)))
             for start in range(0, len(indices), chunk):
                 tasks.append(Task(claim.id, claim.variant, ci, tuple(indices[start:start + chunk])))
-    return tasks
+    from .schedule import order_tasks
+
+    return order_tasks(tasks, claims, settings)  # longest first: no long check left alone at the end
 
 
 def reproduce_command(claim: Claim, settings: Settings, index: int | None) -> str:
