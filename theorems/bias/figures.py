@@ -66,11 +66,14 @@ def plot_fig1(i, state, path) -> None:
     for kind, style in (("min", "go"), ("saddle", "r^"), ("max", "ks")):
         if state[kind].size:
             ax.plot(state[kind][:, 0], state[kind][:, 1], style, label=kind)
-    ax.set_title(f"tied scalar autoencoder, r = 2, lam = {i.lam:g}")
+    ax.set_title(rf"bias/experiment-fig1: $r = 2$, $\lambda = {i.lam:g}$: 4 equalized minima, 4 saddles, 1 max",
+                 fontsize=8)
+    ax.set_xlabel(r"$u_1$")
+    ax.set_ylabel(r"$u_2$")
     ax.set_aspect("equal")
     ax.legend(loc="lower left", fontsize=7)
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    fig.savefig(path, dpi=150)
     plt.close(fig)
 
 

@@ -286,15 +286,6 @@ def envelope(i, nu=nu_of, norm=ops.nuclear_norm, half=lambda i: i.S):
     return nu(i) * norm(i.M @ half(i)) ** 2
 
 
-def _biconjugate_program(inst) -> Program:
-    """Theta^**(M) = sup_Y <Y, M> - Theta^*(Y), Theta^*(Y) = ||Y C^{-1/2}||_2^2 / (4 nu) (Lemmas 7-8)."""
-    m, n = inst.M.shape
-    M, S_inv, c = cp.Parameter((m, n)), cp.Parameter((n, n)), cp.Parameter(nonneg=True)
-    Y = cp.Variable((m, n))
-    problem = cp.Problem(cp.Maximize(cp.trace(Y.T @ M) - c * cp.square(cp.sigma_max(Y @ S_inv))))
-    return Program(problem, {"M": M, "S_inv": S_inv, "c": c}, {"Y": Y})
-
-
 def induced_by_search(i, restarts: int = 2) -> float:
     """An upper estimate of Theta(M) by multi-start search over exact implementations of M.
 
@@ -346,8 +337,10 @@ theorem_9 = declare(
     claimed=envelope,
     parts={"attained": has_equalized_implementation},
     checks=[
-        ConvexProgram(program=_biconjugate_program, key=lambda i: i.M.shape, space=small_maps, instances=10,
-                      values=lambda i: {"M": i.M, "S_inv": np.linalg.inv(i.S), "c": 1 / (4 * nu_of(i))},
+        # Theta^**(M) = sup_Y <Y, M> - Theta^*(Y), Theta^*(Y) = ||Y C^{-1/2}||_2^2 / (4 nu) (Lemmas 7-8): the
+        # conjugate program of aux-conjugate with A = C^{-1/2}, beta = 1 / (4 nu)
+        ConvexProgram(program=_conjugate_program, key=lambda i: i.M.shape, space=small_maps, instances=10,
+                      values=lambda i: {"M": i.M, "A": np.linalg.inv(i.S), "beta": 1 / (4 * nu_of(i))},
                       tolerance=solver_tolerance(1e-8, factor=100, what="Clarabel gap 1e-8, SDP"), solver_opts=SDP_OPTS,
                       label="convex side: sup_Y <Y,M> - ||Y C^{-1/2}||_2^2/(4 nu) (cvxpy)"),
         Relation(observed=rank_one_mixture, relation=">=", space=small_maps, instances=20,
