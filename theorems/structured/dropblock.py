@@ -71,7 +71,7 @@ lemma_2_1 = declare(
         Relation(observed=lambda i: dropblock_expectation(i.Y, i.U, i.V, i.X, i.theta, i.r), space=dropblock_nets,
                  instances=42, tolerance=mask_sum_tolerance(16), scale=objective_scale,
                  label="exact enumeration of all 2^k block masks, r = 1..4, k = 1..4"),
-        MonteCarlo(sample=dropblock_samples, space=wide_dropblock_nets, samples=200_000, instances=3,
+        MonteCarlo(sample=dropblock_samples, space=wide_dropblock_nets, samples=120_000, instances=3,
                    label="batched block masks, k = 6..40 blocks (too many to enumerate)"),
     ],
     mutants=[

@@ -119,7 +119,7 @@ theorem_2_3_corrected = declare(
                  tolerance=float_tolerance(4096, atol=1e-12, what="sum of ~1000 rank-r blocks"),
                  scale=lambda i: np.linalg.norm(i.A), label="that factorization multiplies out to A"),
         BoundSearch(observed=lambda i, parts: envelope(i, parts), claimed="regularizer", space=factor_pairs,
-                    variables=("U", "V"), relation="<=", instances=16, steps=40, tolerance=float_tolerance(
+                    variables=("U", "V"), relation="<=", instances=10, steps=30, tolerance=float_tolerance(
                         1024, atol=1e-12, what="SVD and block sums"),
                     label="never above the regularizer at any factorization (Adam on the violation)"),
     ],
