@@ -179,8 +179,10 @@ def train_fig3(inst, sampler, parts) -> dict:
 def gap_log_ratio_t(state, inst) -> float:
     """Paired t over seeds of log(gap(R_approx arm) / gap(no regularizer)); a non-finite run is an error."""
     gap = state["gap"]
-    if not np.all(np.isfinite(gap)) or np.any(gap <= 0):
-        raise CheckError(f"dropout gaps not positive finite: {gap.ravel()[:6]} (training diverged)")
+    if not np.all(np.isfinite(gap[:, 0])) or np.any(gap[:, 0] <= 0):
+        raise CheckError(f"baseline dropout gaps not positive finite: {gap[:, 0]}")
+    if not np.all(np.isfinite(gap[:, 1])):
+        return 1e300  # the regularized arm diverged: its gap is not smaller (a failure, not an error)
     d = np.log(gap[:, 1] / gap[:, 0])
     return float(d.mean() / (d.std(ddof=1) / np.sqrt(len(d)) + 1e-12))
 
@@ -219,6 +221,9 @@ T_THRESHOLD = Tolerance(rtol=0.0, atol=0.0, principle=f"paired t-statistic over 
 
 experiment_fig3 = declare(
     "explicit-implicit/experiment-fig3",
+    untested={
+        'claimed': 'the 2-SE threshold is a significance level, not a constant of the paper; the measured t (-9 to -12.5) is far beyond it',
+        'strength': 'the dropout-gap contrast holds for any strength in ~[0.3, 1.5]: not tested within +-50 % (0 and -lambda_1 are refuted mutants)'},
     title="[Figure 3, mechanism only] training with lambda_1 R_approx alone (no dropout) shrinks the dropout gap "
           "l_drop - l at the solution reached vs no regularizer (proxy); the validation gain is NOT reproduced",
     source=Source(SEED, "Figure 3", "(4.4), Algorithm 2", "262, 266-270", also="App. D.1 l. 1028-1063"),

@@ -182,12 +182,17 @@ def _steps(inst) -> int:
     return 4 * STEPS if inst.full else STEPS
 
 
-def checked_ratio(state, design_se: float) -> float:
-    """The paired noise ratio; a run noisier than the design (its own SE above design_se) is an error, not a pass."""
+def checked_ratio(state, design_se: float, claimed: float, band: Tolerance) -> float:
+    """The paired noise ratio. A run noisier than the design (its own SE above design_se) that would pass is an
+    error, not a pass (its band would be invalid); a ratio outside the band fails whatever its SE."""
     ratio, se = noise_ratio_and_se(state)
-    if se > design_se:
+    if abs(ratio - claimed) <= float(band.band(claimed)) and se > design_se:
         raise CheckError(f"noise ratio {ratio:.4f} has SE {se:.2e} > the design SE {design_se:.1e}: band invalid")
     return ratio
+
+
+def ratio_observer(design_se: float, band: Tolerance):
+    return lambda state, inst, parts: checked_ratio(state, design_se, float(parts["claimed"](inst)), band)
 
 
 def train_noise(**fixed):
@@ -252,7 +257,7 @@ experiment_fig1 = declare(
           "the validation outcome did not show the implicit effect)",
     claimed=lambda i: 1 / 8,
     parts={"k": K1},
-    checks=[Dynamics(train=train_noise(k="k"), observed=lambda state, inst: checked_ratio(state, FIG1_SE),
+    checks=[Dynamics(train=train_noise(k="k"), observed=ratio_observer(FIG1_SE, FIG1_BAND),
                      space=runs, tolerance=FIG1_BAND, instances=1, label="DROPOUT_8 vs DROPOUT_1, paired",
                      plot=plot_noise("explicit-implicit/experiment-fig1", r"DROPOUT$_8$",
                                      r"asserted noise ratio $=1/8$"))],
@@ -276,7 +281,7 @@ experiment_fig2 = declare(
     claimed=lambda i: 1.0,
     parts={"coefficient": lambda k: np.sqrt(0.5 * (1 - 1 / k))},
     checks=[Dynamics(train=train_noise(k=K2, correction="coefficient"),
-                     observed=lambda state, inst: checked_ratio(state, FIG2_SE), space=runs, tolerance=FIG2_BAND,
+                     observed=ratio_observer(FIG2_SE, FIG2_BAND), space=runs, tolerance=FIG2_BAND,
                      instances=1, label="corrected DROPOUT_4 vs DROPOUT_1, paired",
                      plot=plot_noise("explicit-implicit/experiment-fig2", r"DROPOUT$_4+c\,\tilde\xi$",
                                      r"asserted noise ratio $=1$"))],
@@ -301,6 +306,9 @@ ALG4_SCALE = float(np.sqrt(DROP_PROB / (1 - DROP_PROB)) * np.sqrt(1 - 1 / 8))
 
 experiment_fig4 = declare(
     "explicit-implicit/experiment-fig4",
+    untested={
+        'claimed': 'band 25 % = the first-order error of xi_approx at output scale O(1) (measured ratio 0.81-0.97): not tested within 25 %',
+        'scale': 'a 10 % scale error moves the ratio ~18 %, inside the 25 % approximation band: not tested below +-12 %'},
     title="DROPOUT_8 + sqrt(q/(1-q)) sqrt(1 - 1/8) xi_approx restores most of DROPOUT_1's update noise (Figure 4)",
     source=Source(SEED, "Figure 4", "(4.5)-(4.6), Algorithm 4", "272, 278, 1007"),
     statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},8}+\sqrt{\frac q{1-q}}\sqrt{1-\frac18}\,\xi_{\rm approx}"
@@ -315,7 +323,7 @@ experiment_fig4 = declare(
     claimed=lambda i: 1.0,
     parts={"scale": ALG4_SCALE},
     checks=[Dynamics(train=train_noise(k=K4, approx="scale"),
-                     observed=lambda state, inst: checked_ratio(state, FIG4_SE), space=runs, tolerance=FIG4_BAND,
+                     observed=ratio_observer(FIG4_SE, FIG4_BAND), space=runs, tolerance=FIG4_BAND,
                      instances=1, label="Algorithm 4 vs DROPOUT_1, paired",
                      plot=plot_noise("explicit-implicit/experiment-fig4", r"DROPOUT$_8+\lambda\,\xi_{\rm approx}$",
                                      r"asserted noise ratio $=1\pm25\%$"))],
@@ -346,11 +354,14 @@ def train_fig5(inst, sampler, parts):
             "arm": [run_arm(s, steps, 1, measure=False, **arm) for s in seeds]}
 
 
-def fig5_loss_ratio(state, inst) -> float:
+def fig5_loss_ratio(state, inst, parts) -> float:
+    """Mean final loss ratio over the seeds; one that would pass with a spread above 1.5x the design is an error."""
     ratios = np.array([a[2][-1] / r[2][-1] for a, r in zip(state["arm"], state["reference"])])
-    if ratios.std(ddof=1) > 1.5 * FIG5_SD:
+    claimed = float(parts["claimed"](inst))
+    passing = abs(ratios.mean() - claimed) <= float(FIG5_BAND.band(claimed))
+    if passing and ratios.std(ddof=1) > 1.5 * FIG5_SD:
         raise CheckError(f"loss ratios spread sd {ratios.std(ddof=1):.3f} > 1.5 x the design sd {FIG5_SD}")
-    return float(ratios.mean())
+    return float(ratios.mean()) if np.isfinite(ratios.mean()) else 1e300
 
 
 def plot_fig5(inst, state, path):
@@ -379,6 +390,9 @@ def plot_fig5(inst, state, path):
 
 experiment_fig5 = declare(
     "explicit-implicit/experiment-fig5",
+    untested={
+        'strength': 'band 3 SE = 4.4 % of the loss ratio; lambda_1 x 2 (App. D) is refuted, lambda_1 within about +-40 % is not',
+        'noise_scale': "the final dropout loss is insensitive to the noise scale at this size (checked by experiment-fig4's mechanism instead)"},
     title="Algorithm 2 (R_approx + xi_approx, no dropout) reaches DROPOUT_1's dropout loss (Figure 5)",
     source=Source(SEED, "Figure 5", "(4.4), (4.6), Algorithm 2", "256-258, 274, 282", also="App. D.1 l. 1028-1063"),
     statement=r"g=\nabla_W(\ell+\lambda_1R_{\rm approx})+\lambda_2\xi_{\rm approx},\ \lambda_1=\tfrac12\tfrac q{1-q},"

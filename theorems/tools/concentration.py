@@ -207,6 +207,10 @@ TAIL_TOLERANCE = float_tolerance(4 * 400, atol=1e-15, what="binomial/normal tail
 
 theorem_17 = declare(
     "tools/theorem-17",
+    untested={
+        'c': "part (1)'s universal c = 1/2 is not sharp: c in (0, 0.735] is not refuted (c >= 0.74, e.g. 0.757, is)",
+        'subgaussian': 'see c: the bound 2 exp(-c ...) with c = 1/2 is loose by a factor up to 1.44 in the exponent',
+        'log_subgaussian': 'see c'},
     title="Hoeffding's inequality: sub-Gaussian means and bounded sums",
     source=Source(SEED, "Theorem 17 (Hoeffding, [Ver18])", lines="14233-14267"),
     statement=r"(2)\ P(\textstyle\sum_iX_i\ge t)\le\exp\!\big(-\tfrac{2t^2}{\sum_i(M_i-m_i)^2}\big);\quad"
@@ -316,6 +320,8 @@ def _norm_az_tail_lower(i, ctx):
 
 theorem_21 = declare(
     "tools/theorem-21",
+    untested={
+        'claimed': 'the Gaussian bound is within a factor 2 of the tail at best (linear f, t -> 0: P -> 1/2, bound -> 1); not tested below 2x'},
     title="Gaussian concentration of Lipschitz functions",
     source=Source(SEED, "Theorem 21 (Gaussian concentration, [Ver18])", lines="14342-14350"),
     statement=r"z\sim N(0,I_d),\ f\ \rho\text{-Lipschitz}:\ P(f(z)-\mathbb Ef(z)\ge t)\le e^{-t^2/(2\rho^2)}",
@@ -402,6 +408,9 @@ def exact_violation(i, parts):
 
 theorem_22 = declare(
     "tools/theorem-22",
+    untested={
+        'claimed': "exact violation probability reaches 0.68 delta at best (one step, delta ~ 0.6): not tested below ~0.7 of the bound's level",
+        'delta': 'see claimed: the violation probability reaches at most ~0.68 delta'},
     title="Freedman-type inequality: S_t <= R ln(1/delta) + (e-2) V_t / R w.p. >= 1 - delta",
     source=Source(SEED, "Theorem 22 (Theorem 1 of [BLL+11])", lines="14351-14367"),
     statement=r"P\big(S_t\le R\ln\tfrac1\delta+(e-2)\tfrac{V_t}{R}\big)\ge1-\delta,\ "
