@@ -1,7 +1,7 @@
 """`capacity` Sec. 4.3 and 4.5.2: capacity bounds, Theorems 12-13, Corollaries 2-3 and Lemma 10.
 
-Seed 000_f4de404d0cfe4539.txt: Theorem 12 (l. 7940-7950, proof l. 8865-9060), Theorem 13 (l. 7985-7995, proof
-l. 9063-9265), Corollary 2 (l. 8005-8050), Corollary 3 (l. 8090-8105, proof l. 9267-9300), Lemma 10 (l. 8778-8862);
+Seed 000_f4de404d0cfe4539.txt: Theorem 12 (l. 7943-7950, proof l. 8868-9095), Theorem 13 (l. 7993-7998, proof
+l. 9097-9266), Corollary 2 (l. 8009-8050), Corollary 3 (l. 8093-8105, proof l. 9267-9300), Lemma 10 (l. 8802-8866);
 Theorem 19 (MRT18 Thm 10.3) and Lemma 22 (Khintchine-Kahane) are cited from the appendix (l. 14212, 14299).
 
 The empirical Rademacher complexity is computed with the inner supremum exact: for Theorem 12 in d0 = 2 over a
@@ -160,7 +160,7 @@ def expected_mahalanobis(i):
 theorem_12 = declare(
     "capacity/theorem-12",
     title="Rademacher complexity of F_alpha: R_S <= 2 alpha ||X||_{C^+} / (n sqrt(beta)), R_n <= 2 alpha sqrt(rank C / (beta n))",
-    source=Source(SEED, "Theorem 12", "", "7940-7950, 8865-9060", also="Arora et al. 2021, Theorem 3"),
+    source=Source(SEED, "Theorem 12", "", "7943-7950, 8868-9095", also="Arora et al. 2021, Theorem 3"),
     statement=r"\mathcal R_S(\mathcal F_\alpha)\le\frac{2\alpha\|X\|_{C^\dagger}}{n\sqrt\beta},\quad"
               r"\mathcal R_n(\mathcal F_\alpha)\le2\alpha\sqrt{\frac{\mathrm{Rank}(C)}{\beta n}}",
     hypotheses=["the input law is beta-retentive (Assumption 1)", "a_i^2 = E sigma(v_i'x)^2 (population)",
@@ -315,7 +315,7 @@ def theorem13_bound(i, parts):
 theorem_13 = declare(
     "capacity/theorem-13",
     title="lower bound R_S(H_r) >= c sqrt(d1 r) ||X||_{C^+} / n (c = 1/2), by embedding linear functions in H_r",
-    source=Source(SEED, "Theorem 13", "", "7985-7995, 9063-9265", also="Lemma 22 (Khintchine-Kahane), l. 14212"),
+    source=Source(SEED, "Theorem 13", "", "7993-7998, 9097-9266", also="Lemma 22 (Khintchine-Kahane), l. 14212"),
     statement=r"\mathcal H_r=\{x\mapsto u^\top\sigma(V^\top x):R(u,V)\le r\}:\ \mathcal R_S(\mathcal H_r)\ge c\frac{\sqrt{d_1r}\|X\|_{C^\dagger}}n,"
               r"\ c=\tfrac12;\ u=\tfrac2{d_1}(1,-1,\dots),\ V=w(e_1-e_2+\dots)^\top,\ R(u,V)=\tfrac2{d_1}\mathbb E(w^\top x)^2",
     hypotheses=["d1 even", "R(u, V) = sum u_i^2 E sigma(v_i'x)^2 without lam", "x_i in range(C)",
@@ -390,7 +390,7 @@ bound_points = Space(_points, regimes=("typical",), description="alpha, ||X||_{C
 corollary_2 = declare(
     "capacity/corollary-2",
     title="generalisation bound for the clipped networks of F_alpha",
-    source=Source(SEED, "Corollary 2", "", "8005-8050", also="Theorem 19 = MRT18 Thm 10.3, l. 14299"),
+    source=Source(SEED, "Corollary 2", "", "8009-8050", also="Theorem 19 = MRT18 Thm 10.3, l. 14299"),
     statement=r"L(g_w)\le\hat L(g_w)+\frac{16\alpha\|X\|_{C^\dagger}}{\sqrt\beta n}+12\sqrt{\frac{\log(2/\delta)}{2n}}"
               r"\ \text{w.p. }\ge1-\delta,\ \forall w\in\mathcal W_\alpha",
     hypotheses=["beta-retentive law", "Y in [-1, 1]", "g_w = Pi_[-1,1] o f_w",
@@ -474,7 +474,7 @@ def doubled_corollary2(i, parts):
 corollary_3 = declare(
     "capacity/corollary-3",
     title="beta-free bound by random symmetrisation of nonnegative inputs",
-    source=Source(SEED, "Corollary 3", "(4.9)", "8090-8105, 9267-9300"),
+    source=Source(SEED, "Corollary 3", "(4.9)", "8093-8105, 9267-9300"),
     statement=r"\mathcal X\subseteq\mathbb R^{d_0}_+,\ S'=\{(\zeta_ix_i,y_i)\}:\ L(g_w)\le2\hat L_{S'}(g_w)+\frac{46\alpha\|X\|_{C^\dagger}}n"
               r"+24\sqrt{\frac{\log(2/\delta)}{2n}};\ L_D(f)\le2L_{D'}(f)\ (4.9)",
     hypotheses=["x >= 0 entrywise", "zeta_i iid Rademacher", "a_i' defined under D'", "losses nonnegative"],
@@ -561,7 +561,7 @@ def _lemma10(id_, constant, **fields):
     return declare(
         id_,
         title=f"contraction: R_S(G_alpha) <= R_S(F_alpha), R_S(L_alpha) <= {constant:g} R_S(G_alpha) for Y = {{-1, +1}}",
-        source=Source(SEED, "Lemma 10", "", "8778-8862"),
+        source=Source(SEED, "Lemma 10", "", "8802-8866"),
         statement=r"(1)\ \mathcal R_S(\mathcal G_\alpha)\le\mathcal R_S(\mathcal F_\alpha);\ (2)\ \mathcal Y=\{\pm1\}:\ "
                   r"\mathcal R_S(\mathcal L_\alpha)\le" + f"{constant:g}" + r"\,\mathcal R_S(\mathcal G_\alpha)",
         hypotheses=["Pi_[-1,1] is 1-Lipschitz with Pi(0) = 0 (Talagrand)",
@@ -576,7 +576,7 @@ def _lemma10(id_, constant, **fields):
             BoundSearch(observed=loss_class_rademacher, space=finite_classes, variables=("G",), project=project_box,
                         instances=6, steps=40, lr=0.05, tolerance=EXACT_SIGNS,
                         label="(2) extremal-class search: ascent on R_S(L) / R_S(G) over classes in [-1, 1]^n"),
-            Relation(observed=lambda i: float(loss_class_rademacher(i)), space=near_supremum, instances=2,
+            Relation(observed=lambda i: float(loss_class_rademacher(i)), space=near_supremum, instances=2, shrink=False,
                      tolerance=Tolerance(2e-6, 0.0, principle="eps = 1e-6 below the supremum: ratio 4 - eps"),
                      label="(2) at the extremal class {-1, -1 + eps}, y = 1: R_S(L) = (4 - eps) R_S(G)"),
         ],

@@ -1,7 +1,7 @@
 """`capacity` Sec. 4.6: Table 4-I, Figures 4-1 and 4-2, scaled down to synthetic data.
 
-Seed 000_f4de404d0cfe4539.txt, Table 4-I (l. 9305-9320), Figure 4-1 (l. 9322-9330, text l. 9332-9375), Figure
-4-2 (l. 9340-9345, text l. 9376-9445). The seed's data sets (MovieLens 10M; MNIST / Fashion-MNIST 4 vs 7) are not
+Seed 000_f4de404d0cfe4539.txt, Table 4-I (l. 9301-9311, text l. 9367-9380), Figure 4-1 (l. 9312, text l. 9316-9366),
+Figure 4-2 (l. 9343, text l. 9381-9445). The seed's data sets (MovieLens 10M; MNIST / Fashion-MNIST 4 vs 7) are not
 available offline; substituted:
 
 * matrix completion (Table 4-I, Figure 4-1): a rank-3 matrix with unit-variance entries plus N(0, 0.5^2)
@@ -158,7 +158,7 @@ COMPLETION_MUTANTS = [
 experiment_table = declare(
     "capacity/experiment-table-4-I",
     title="matrix completion: dropout beats plain GD even with test-set early stopping; best rate grows with width",
-    source=Source(SEED, "Table 4-I, Sec. 4.6", "", "9305-9320, 9332-9375"),
+    source=Source(SEED, "Table 4-I, Sec. 4.6", "", "9301-9311, 9367-9380"),
     statement=r"\min_t\mathrm{RMSE}_{test}(\text{GD}_t)-\min_p\mathrm{RMSE}_{test}(\text{dropout}_p)>0.0124/0.7844"
               r"\cdot\min_t\mathrm{RMSE}_{test}(\text{GD}_t);\ \mathrm{RMSE}(\text{GD}_{last})>\min_t\mathrm{RMSE}(\text{GD}_t);"
               r"\ p^*(d_1)\uparrow",
@@ -225,7 +225,7 @@ def plot_figure_41(inst, state, path) -> None:
 experiment_figure_41 = declare(
     "capacity/experiment-figure-4-1",
     title="matrix completion: the dropout rate trades training error for a smaller generalisation gap",
-    source=Source(SEED, "Figure 4-1, Sec. 4.6", "", "9322-9375"),
+    source=Source(SEED, "Figure 4-1, Sec. 4.6", "", "9312-9366"),
     statement=r"p\uparrow\Rightarrow\mathrm{RMSE}_{train}\uparrow,\ \mathrm{RMSE}_{test}-\mathrm{RMSE}_{train}\downarrow;"
               r"\ \text{plain GD overfits}",
     hypotheses=["scaled down: as Table 4-I, d1 = 32 (the seed: 70)"],
@@ -335,6 +335,8 @@ def plot_figure_42(inst, state, path) -> None:
     for ax, name in zip(axes, (r"co-adaptation $\phi(w)=\|\psi\|_1/(\sqrt{d_1}\|\psi\|_2)$", "generalisation gap",
                                r"$\alpha/\sqrt{n}$")):
         ax.set_xscale("log")
+        ax.set_xticks(FIG42_WIDTHS, [str(w) for w in FIG42_WIDTHS])
+        ax.minorticks_off()
         ax.set_xlabel(r"width $d_1$")
         ax.set_ylabel(name)
     axes[0].legend(fontsize=7)
@@ -348,7 +350,7 @@ def plot_figure_42(inst, state, path) -> None:
 experiment_figure_42 = declare(
     "capacity/experiment-figure-4-2",
     title="two-layer ReLU nets: dropout breaks co-adaptation and shrinks the gap; alpha / sqrt(n) predicts the gap",
-    source=Source(SEED, "Figure 4-2, Sec. 4.6", "", "9340-9445"),
+    source=Source(SEED, "Figure 4-2, Sec. 4.6", "", "9343-9445"),
     statement=r"p\uparrow\Rightarrow\text{gap}\downarrow,\ \phi\uparrow;\ d_1\uparrow\Rightarrow\text{gap}\uparrow;"
               r"\ \alpha/\sqrt n\text{ orders the curves like the gap}",
     hypotheses=["scaled down: synthetic symmetrised classification (module docstring)",

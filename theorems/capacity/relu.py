@@ -1,8 +1,8 @@
 """`capacity` Sec. 4.3 and 4.5.2: the explicit regulariser of two-layer (ReLU) networks, the path norm,
 Proposition 2, retentiveness (Assumption 1) and the function classes of Definition 6.
 
-Seed 000_f4de404d0cfe4539.txt: eq. (4.3)-(4.5) (l. 7740-7815), Proposition 2 (l. 7855-7900), Assumption 1
-(l. 7915-7925), Proposition 5 (l. 8598-8660), Proposition 6 (l. 8662-8745, eq. 4.8), Definition 6 (l. 8748-8775).
+Seed 000_f4de404d0cfe4539.txt: eq. (4.3)-(4.5) (l. 7745-7815), Proposition 2 (l. 7860-7900), Assumption 1
+(l. 7918-7925), Proposition 5 (l. 8600-8700), Proposition 6 (l. 8703-8778, eq. 4.8), Definition 6 (l. 8781-8800).
 Conventions in `model.py`: p is the DROP probability, lam = p/(1-p); the regulariser of (4.4)/Proposition 5
 includes lam, R(u, V) of Definition 6 does not.
 """
@@ -55,7 +55,7 @@ def two_layer_masked_samples(i, n, sampler):
 proposition_5 = declare(
     "capacity/proposition-5",
     title="dropout regulariser of a two-layer net: lam sum_j ||u_j||^2 a_hat_j^2",
-    source=Source(SEED, "Proposition 5", "(4.3), (4.4)", "7740-7775, 8598-8660"),
+    source=Source(SEED, "Proposition 5", "(4.3), (4.4)", "7745-7775, 8600-8700"),
     statement=r"\hat L_{drop}(w)=\hat{\mathbb E}_i\mathbb E_B\|y_i-UBa(x_i)\|^2=\hat L(w)+\lambda\sum_{j=1}^{d_1}\|u_j\|^2\hat a_j^2,"
               r"\ \hat a_j^2=\hat{\mathbb E}_ia_j(x_i)^2",
     hypotheses=["any p in [0, 1)", "u_j the j-th column of U (outgoing weights of node j)",
@@ -171,7 +171,7 @@ EXACT_LAW = float_tolerance(2**10, what="mean over <= 24 atoms of <= 5 squared a
 proposition_6 = declare(
     "capacity/proposition-6",
     title="symmetric isotropic inputs: the expected regulariser is lam/2 times the squared l2 path norm",
-    source=Source(SEED, "Proposition 6", "(4.8)", "8662-8745"),
+    source=Source(SEED, "Proposition 6", "(4.8)", "8703-8778"),
     statement=r"x\overset d=-x,\ \mathbb E xx^\top=I:\ R(w)=\mathbb E\hat R(w)=\tfrac\lambda2\sum_{i_0,i_1,i_2}U(i_2,i_1)^2V(i_0,i_1)^2"
               r"=\tfrac\lambda2\sum_j\|u_j\|^2\|v_j\|^2",
     hypotheses=["ReLU hidden layer", "P_X symmetric and isotropic", "any p in [0, 1)"],
@@ -359,7 +359,7 @@ _t = sp.Symbol("t", positive=True)
 proposition_2 = declare(
     "capacity/proposition-2",
     title="a bounded dropout regulariser does not bound the weight norm (explicit 3-atom law on the circle)",
-    source=Source(SEED, "Proposition 2", "", "7855-7900"),
+    source=Source(SEED, "Proposition 2", "", "7860-7900"),
     statement=r"\forall C>0\ \exists\,P_x\text{ on }S^1,\ w:\ \sqrt{\mathbb E\sigma(w^\top x)^2}\le1,\ \|w\|>C;\ "
               r"x=[1;0]\ (\delta),\ [-\tfrac\delta{1-\delta};\pm\tfrac{\sqrt{1-2\delta}}{1-\delta}]\ (\tfrac{1-\delta}2),\ "
               r"w=[\delta^{-1/2};0]",
@@ -446,7 +446,7 @@ def retentiveness_on_grid(i):
 assumption_1 = declare(
     "capacity/assumption-1",
     title="beta-retentive laws: symmetric laws are exactly 1/2-retentive, and beta <= 1/2 always",
-    source=Source(SEED, "Assumption 1", "", "7915-7925, 8715-8735, 9300-9305"),
+    source=Source(SEED, "Assumption 1", "", "7918-7925, 8725-8745, 9285-9300"),
     statement=r"\mathbb E\sigma(v^\top x)^2\ge\beta\,\mathbb E(v^\top x)^2\ \forall v;\ x\overset d=-x\Rightarrow"
               r"\mathbb E\sigma(v^\top x)^2=\tfrac12\mathbb E(v^\top x)^2;\ \beta\le\tfrac12\text{ always}",
     hypotheses=["E (v'x)^2 > 0 for the directions considered", "beta in (0, 1/2] as printed"],
@@ -484,7 +484,7 @@ clip_points = Space(_clip_instance, regimes=("typical", "inside [-1,1]"), descri
 definition_6 = declare(
     "capacity/definition-6",
     title="Definition 6: clipping onto [-1, 1], the loss l2(f, z) = (1 - y f)^2 and the classes W, F, G, L",
-    source=Source(SEED, "Definition 6", "", "8748-8775"),
+    source=Source(SEED, "Definition 6", "", "8781-8800"),
     statement=r"\Pi_{[a,b]}(y)=\max\{a,\min\{b,y\}\},\ \ell_2(f,z)=(1-yf(x))^2,\ \mathcal G_\alpha=\Pi_{[-1,1]}\circ\mathcal F_\alpha;"
               r"\ (y-g)^2=(1-yg)^2+(y^2-1)(1-g^2)",
     hypotheses=["the loss identity (y - g)^2 = (1 - yg)^2 needs y = +-1 (or g = +-1)"],

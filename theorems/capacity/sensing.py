@@ -1,8 +1,8 @@
 """`capacity` Sec. 4.2 and 4.5.1: dropout in matrix sensing and matrix completion.
 
-Seed 000_f4de404d0cfe4539.txt: eq. (4.1)-(4.2) (l. 7480-7530), Gaussian measurements and matrix completion
-(l. 7545-7575), Theorem 11 (l. 7578-7600, proof l. 8510-8580), Proposition 3 (l. 8290-8365), Proposition 4
-(l. 8368-8505). Conventions (p = DROP probability, lam = p / (1 - p), R_hat without lam) in `model.py`.
+Seed 000_f4de404d0cfe4539.txt: eq. (4.1)-(4.2) (l. 7470-7530), Gaussian measurements and matrix completion
+(l. 7545-7575), Theorem 11 (l. 7584-7605, proof l. 8513-8580), Proposition 3 (l. 8292-8365), Proposition 4
+(l. 8373-8510), Sec. 4.4 (l. 8166-8290). Conventions (p = DROP probability, lam = p / (1 - p), R_hat without lam) in `model.py`.
 """
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def masked_risk_samples(i, n, sampler):
 proposition_3 = declare(
     "capacity/proposition-3",
     title="dropout in matrix sensing is the risk plus lam times a data-dependent regulariser",
-    source=Source(SEED, "Proposition 3", "(4.2), (4.6), (4.7)", "7515-7525, 8290-8365"),
+    source=Source(SEED, "Proposition 3", "(4.2), (4.6), (4.7)", "7510-7525, 8292-8365"),
     statement=r"\hat L_{drop}(U,V)=\hat{\mathbb E}_j\mathbb E_B(y_j-\langle UBV^\top,A^{(j)}\rangle)^2=\hat L(U,V)"
               r"+\lambda\hat R(U,V),\ \hat R=\sum_{i=1}^{d_1}\hat{\mathbb E}_j(u_i^\top A^{(j)}v_i)^2,\ \lambda=\tfrac p{1-p}",
     hypotheses=["any p in [0, 1)", "B_ii iid Ber(1-p)/(1-p)", "any U, V, measurements A_j and responses y_j"],
@@ -122,7 +122,7 @@ LOWER = Tolerance(1e-9, 0.0, principle="float64 rounding of an SVD and atom sums
 proposition_4 = declare(
     "capacity/proposition-4",
     title="matrix completion: dropout induces the (squared, scaled) weighted trace norm",
-    source=Source(SEED, "Proposition 4", "", "7560-7575, 8368-8505"),
+    source=Source(SEED, "Proposition 4", "", "7558-7575, 8373-8510"),
     statement=r"A=e_je_k^\top\text{ w.p. }p(j)q(k):\ R(U,V)=\sum_i\|\mathrm{diag}(\sqrt p)u_i\|^2\|\mathrm{diag}(\sqrt q)v_i\|^2,"
               r"\ \Theta(M)=\min_{UV^\top=M}R(U,V)=\tfrac1{d_1}\|\mathrm{diag}(\sqrt p)M\,\mathrm{diag}(\sqrt q)\|_*^2",
     hypotheses=["p, q strictly positive distributions on rows and columns", "rank M <= d1 (else Theta = +inf)",
@@ -306,7 +306,7 @@ inside_samples = Space(_completion_sample, regimes=("entries inside [-1,1]",),
 theorem_11 = declare(
     "capacity/theorem-11",
     title="generalisation bound for matrix completion with dropout",
-    source=Source(SEED, "Theorem 11", "", "7578-7600, 8510-8580", also="Arora et al. 2021, Theorem 2"),
+    source=Source(SEED, "Theorem 11", "", "7584-7605, 8513-8580", also="Arora et al. 2021, Theorem 2"),
     statement=r"d_2\ge d_0,\ \|M_*\|\le1,\ \min p(i)q(k)\ge\tfrac{\log d_2}{n\sqrt{d_2d_0}},\ R(U,V)\le\alpha/d_1:\ "
               r"L(g(UV^\top))\le\hat L(U,V)+8\sqrt{\tfrac{2\alpha d_2\log d_2+\frac14\log(2/\delta)}n}\text{ w.p. }1-\delta",
     hypotheses=["Theorem 19 (MRT18 Thm 10.3, first form) with M = 2", "Theorem 20 (FSSS11 Thm 1), printed as O(.)",
@@ -411,7 +411,7 @@ gaussian_vec = Space(_gaussian_vec, regimes=("2x2", "2x3", "p->1"), description=
 aux_vec_ridge = declare(
     "capacity/aux-vec-ridge",
     title="dropout on the entries of a non-factorised M is a diagonally weighted ridge penalty",
-    source=Source(SEED, "unnumbered, Sec. 4.4", "", "8140-8160"),
+    source=Source(SEED, "unnumbered, Sec. 4.4", "", "8166-8195"),
     statement=r"\hat L_{drop}(M)-\hat L(M)=\lambda\|\mathrm{vec}(M)\|^2_{\mathrm{diag}(\hat C)},\ "
               r"\hat C=\hat{\mathbb E}\,\mathrm{vec}A\,\mathrm{vec}A^\top;\ \text{Gaussian }A:\ \lambda\|M\|_F^2",
     hypotheses=["inverted dropout on the d2 d0 coordinates of vec M", "the identity holds for the empirical C_hat; "
@@ -468,7 +468,7 @@ def _linear_claim(id_, coefficient, **fields):
     return declare(
         id_,
         title="dropout in a single-output deep linear network only rescales the least-squares solution",
-        source=Source(SEED, "unnumbered, Sec. 4.4", "", "8170-8200", also="[MA19] = thesis Chapter 3"),
+        source=Source(SEED, "unnumbered, Sec. 4.4", "", "8205-8235", also="[MA19] = thesis Chapter 3"),
         statement=r"\min_u\hat{\mathbb E}_i(y_i-u^\top x_i)^2+\nu\|u\|^2_{\hat C}\text{ is solved by }"
                   + ("(1+\\tfrac\\nu n)" if "printed" in fields.get("tags", []) else "(1+\\nu)")
                   + r"XX^\top u=Xy",
@@ -517,7 +517,7 @@ kron_instances = Space(_kron_instance, regimes=("typical", "square", "d1=1"), de
 aux_kronecker = declare(
     "capacity/aux-kronecker",
     title="matrix sensing in factored form is a linear net with a convolutional first layer",
-    source=Source(SEED, "unnumbered, Sec. 4.4", "", "8205-8230"),
+    source=Source(SEED, "unnumbered, Sec. 4.4", "", "8240-8285"),
     statement=r"\langle UV^\top,A\rangle=\langle\mathrm{vec}(U^\top),\mathrm{vec}(V^\top A^\top)\rangle"
               r"=\langle\mathrm{vec}(U^\top),(I_{d_2}\otimes V^\top)\mathrm{vec}(A^\top)\rangle",
     hypotheses=["column-major vec; vec(AB) = (I kron A) vec(B)"],
