@@ -236,9 +236,9 @@ aux_zero_one = declare(
     parts={"derivative_surrogate": lambda i: 2 * LN2 * neg_ell_prime(i.z)},
     checks=[
         Relation(observed=zero_one, space=z_surrogate, relation="<=", instances=9, tolerance=float_tolerance(10),
-                 label="I{z<0} <= l(z)"),
+                 shrink=False, label="I{z<0} <= l(z)"),
         Relation(observed=zero_one, space=z_surrogate, claimed="derivative_surrogate", relation="<=", instances=9,
-                 tolerance=float_tolerance(10), label="I{z<0} <= -2 ln2 l'(z)"),
+                 shrink=False, tolerance=float_tolerance(10), label="I{z<0} <= -2 ln2 l'(z)"),
     ],
     mutants=[mutant("l(z)/4", "a smaller surrogate", claimed=lambda i: ell(i.z) / 4)],
     tags=["erratum", "surrogate"],
@@ -302,7 +302,7 @@ aux_freedman_step = declare(
                  "the second coefficient 1/((3 - e) ln 2) = 5.12 is rounded DOWN to 4. Counterexample: sum Q_t = 0, "
                  "ln(1/delta) = 1, sum Q = 5.12 satisfies the premise and violates the conclusion (5.12 > 4).",
     claimed=lambda i: 4 * i.S + 4 * i.L,
-    checks=[Relation(observed=largest_sum_q, space=freedman_steps, relation="<=", instances=20,
+    checks=[Relation(observed=largest_sum_q, space=freedman_steps, relation="<=", instances=20, shrink=False,
                      tolerance=float_tolerance(20), label="the premise's largest sum Q vs the conclusion")],
     mutants=[mutant("coefficients 1", "sum Q <= sum Q_t + ln(1/delta)", claimed=lambda i: i.S + i.L)],
     tags=["erratum", "martingale"],
