@@ -143,10 +143,11 @@ def _linearisation_claim(id_, factor, status, **fields):
         parts={"beta_threshold": (lambda i: 2 * i.nu * (1 - i.alpha) * i.kappa * math.sqrt(i.m)) if factor == 1
                else (lambda i: 4 * i.nu * (1 - i.alpha) * i.kappa * math.sqrt(i.m)),
                "half_margin": _half_margin},
+        # the erratum's counterexample is constructed (regime 'constructed'): no Hypothesis shrinking needed
         checks=[Relation(observed=comparator_gap, space=lin_space, relation="<=", instances=24, tolerance=LIN_TOL,
-                         label="random pairs in the disc and the construction"),
+                         shrink=factor != 1, label="random pairs in the disc and the construction"),
                 Relation(observed=halving, claimed="half_margin", space=lin_space, relation="<=", instances=24,
-                         tolerance=LIN_TOL, label="halving of an effective attack")]
+                         tolerance=LIN_TOL, shrink=factor != 1, label="halving of an effective attack")]
         + ([] if factor == 1 else [
             Relation(observed=comparator_gap, space=constructed, instances=4,
                      tolerance=Tolerance(1e-9, 1e-15, "the construction attains the bound up to the factor (2 - eps)/2, "
