@@ -249,6 +249,14 @@ def mask_mean(i):
     return float(np.dot(np.asarray(weights, dtype=float), masks @ (i.a * h)) / math.sqrt(i.m))
 
 
+def mask_mean_gradient(i):
+    """``E_B grad_W g(W; x, B)`` row coefficients, exactly over all ``2^m`` masks (the gradient is
+    ``coef_r x`` with ``coef_r = a_r b_r 1{w_r'x >= 0} / sqrt m``)."""
+    masks, weights = bernoulli_masks(i.m, i.q)
+    active = (i.W @ i.x >= 0).astype(float)
+    return np.asarray(weights, dtype=float) @ (masks * (i.a * active)) / math.sqrt(i.m)
+
+
 def full_output(i):
     return float(np.sum(i.a * np.maximum(i.W @ i.x, 0.0)) / math.sqrt(i.m))
 
@@ -267,13 +275,14 @@ aux_identities = declare(
     source=Source(PAPER, "§3.1, last paragraph; §3 remark on grad f = E_B grad g / q", lines="100, 114-118",
                   also=f"{THESIS} §5.2.1 l. 9949-9960"),
     statement=r"g_t^{(t)}(W_t)=g_t(W_t);\ \|\nabla g_t(W)\|_F^2\le\|B_t\|_F^2/m\le1;\ \|\nabla L_t(W)\|_F\le Q_t(W);\ "
-              r"|\ell'(z)|\le\ell(z);\ \mathbb E_Bg(W;x,B)=qf(x;W)",
+              r"|\ell'(z)|\le\ell(z);\ \mathbb E_Bg(W;x,B)=qf(x;W),\ \nabla f(\cdot;W)=\tfrac1q\mathbb E_B\nabla g(W;\cdot,B)",
     hypotheses=["||x_t|| = 1 (unstated in both texts; ||x|| = 3 breaks the gradient bounds)", "ReLU, 1{0 >= 0} = 1"],
     claimed=sub_output,
     parts={"grad_bound": lambda i: float(np.sum(i.b**2)) / i.m,
            "loss_grad_bound": lambda i: float(neg_ell_prime(i.y * sub_output(i))),
            "lprime_bound": lambda i: ell(i.z),
-           "mask_mean": lambda i: i.q * full_output(i)},
+           "mask_mean": lambda i: i.q * full_output(i),
+           "gradient_mask_mean": lambda i: i.q * i.a * (i.W @ i.x >= 0) / math.sqrt(i.m)},
     checks=[
         Relation(observed=linearised_at_self, space=network_points, instances=60,
                  tolerance=float_tolerance(100, atol=1e-14), label="(a) <grad g_t(W), W> = g_t(W)"),
@@ -294,6 +303,9 @@ aux_identities = declare(
         Relation(observed=mask_mean, space=small_network_points, claimed="mask_mean", instances=40,
                  tolerance=float_tolerance(4 * 1024, atol=1e-14, what="2^m <= 1024 weighted terms"),
                  label="(f) E_B g = q f, exact 2^m enumeration"),
+        Relation(observed=mask_mean_gradient, space=small_network_points, claimed="gradient_mask_mean", instances=40,
+                 tolerance=float_tolerance(4 * 1024, atol=1e-14, what="2^m <= 1024 weighted terms"),
+                 label="(f) grad f(.; W) = E_B grad g(W; ., B) / q, exact enumeration"),
     ],
     mutants=[
         mutant("mask dropped", "g_t^{(t)}(W_t) = f_t(W_t)", claimed=full_output),
@@ -301,6 +313,8 @@ aux_identities = declare(
                grad_bound=lambda i: float(np.sum(i.b**2)) / i.m**2),
         mutant("|l'| <= l/2", "half the loss", lprime_bound=lambda i: ell(i.z) / 2),
         mutant("E_B g = f", "the q of the non-inverted mask dropped", mask_mean=full_output),
+        mutant("E_B grad g = grad f", "full features with margin gamma instead of gamma/q",
+               gradient_mask_mean=lambda i: i.a * (i.W @ i.x >= 0) / math.sqrt(i.m)),
         mutant("||grad L|| <= Q^2", "squared", loss_grad_bound=lambda i: float(neg_ell_prime(i.y * sub_output(i)) ** 2)),
     ],
     tags=["identity"],
