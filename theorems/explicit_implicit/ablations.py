@@ -207,7 +207,7 @@ def plot_fig3(inst, state, path):
         if key == "gap":
             ax.set_yscale("log")
     t = gap_log_ratio_t(state, inst)
-    fig.suptitle("explicit-implicit/experiment-fig3: asserted paired t of log gap ratio $\leq -2$ "
+    fig.suptitle(r"explicit-implicit/experiment-fig3: asserted paired t of log gap ratio $\leq -2$ "
                  f"(measured {t:.2f}); validation panels not asserted", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=150)

@@ -225,7 +225,7 @@ def plot_noise(claim_id: str, label: str, asserted: str):
         b.set_xlabel("training step")
         b.set_ylabel(r"expected dropout loss $\ell_{\rm drop}$")
         ratio, se = noise_ratio_and_se(state)
-        fig.suptitle(f"{claim_id}: {asserted}; measured {ratio:.4f} $\pm$ {se:.4f} (SE)", fontsize=8)
+        fig.suptitle(rf"{claim_id}: {asserted}; measured {ratio:.4f} $\pm$ {se:.4f} (SE)", fontsize=8)
         fig.tight_layout()
         fig.savefig(path, dpi=150)
         plt.close(fig)
@@ -381,8 +381,8 @@ def plot_fig5(inst, state, path):
     b.hist(ratios, bins=8)
     b.set_xlabel(r"final $\ell_{\rm drop}$(Alg. 2) / $\ell_{\rm drop}$(DROPOUT$_1$)")
     b.set_ylabel("seeds")
-    fig.suptitle(f"explicit-implicit/experiment-fig5: asserted loss ratio $=1\pm3$ SE; measured "
-                 f"{np.mean(ratios):.3f} $\pm$ {np.std(ratios, ddof=1) / np.sqrt(len(ratios)):.3f}", fontsize=8)
+    fig.suptitle(rf"explicit-implicit/experiment-fig5: asserted loss ratio $=1\pm3$ SE; measured "
+                 rf"{np.mean(ratios):.3f} $\pm$ {np.std(ratios, ddof=1) / np.sqrt(len(ratios)):.3f}", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)
