@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from theorycheck import MonteCarlo, Sampler, Settings, Source, Space, declare, mutant
+from theorycheck.checks.montecarlo import BatchSampler, stack_instances
 from theorycheck.context import Context
 
 from timing import ratio, side_by_side
@@ -66,21 +67,57 @@ def dropout_claim(shape: tuple[int, int, int], samples: int, instances: int, bat
                    mutants=[mutant("none", "no regulariser", claimed=lambda i: 0.0)])
 
 
-def loop_vs_batched(shape: tuple[int, int, int], masks: int, loop_masks: int, rounds: int) -> dict:
-    """Per-mask throughput of the engine's estimator (one instance) vs the Python loop."""
-    claim = dropout_claim(shape, masks, 1, False, 1 << 16)
-    check = claim.checks[0]
-    ctx = Context(Settings(device="cpu"), claim.id, 0)
-    inst = check.instance(ctx, 0)
+CACHE_BATCH = 1 << 12  # masks per sample call that keep an 8x16x8 integrand's temporaries in L2
+
+
+def matmul_peak(rounds: int, n: int = 512) -> float:
+    """Float64 flop/s of one core on a square matmul (the peak the estimator is compared with)."""
+    a = torch.randn(n, n, dtype=torch.float64)
+    seconds = side_by_side({"matmul": lambda: a @ a}, max(rounds, 3))["matmul"]
+    return 2.0 * n**3 / seconds
+
+
+def flops_per_mask(r: int) -> int:
+    """Arithmetic of one mask of the integrand: c' G (2 r^2 for G c, r products, r sums) and the
+    mask itself (compare, divide, subtract: 3 r)."""
+    return 2 * r * r + 5 * r
+
+
+def loop_vs_batched(shape: tuple[int, int, int], masks: int, loop_masks: int, rounds: int,
+                    peak: float | None = None) -> dict:
+    """Per-mask throughput of the engine's estimator (one instance) vs the Python loop, with the
+    default ``batch`` (65536 masks per call) and a cache-sized one; and the fraction of the core's
+    peak the estimator reaches (flops per mask x masks/s against a matmul micro-benchmark)."""
+    default = dropout_claim(shape, masks, 1, False, 1 << 16).checks[0]
+    cached = dropout_claim(shape, masks, 1, False, CACHE_BATCH).checks[0]
+    ctx = Context(Settings(device="cpu"), "bench/dropout-regulariser", 0)
+    inst = default.instance(ctx, 0)
+    batched = dropout_claim(shape, masks, 1, True, 1 << 16).checks[0]  # the counter-based sampler, B = 1
+    stacked = stack_instances([inst], "cpu")
     rng = np.random.default_rng(0)
     times = side_by_side({
-        "engine": lambda: check.estimate(inst, masks, Sampler(ctx.torch_generator(0), "cpu")),
+        "engine": lambda: default.estimate(inst, masks, Sampler(ctx.torch_generator(0), "cpu")),
+        "engine_cache_batch": lambda: cached.estimate(inst, masks, Sampler(ctx.torch_generator(0), "cpu")),
+        "engine_sample_batch": lambda: batched.estimate_batch(stacked, masks, BatchSampler.for_instances(
+            ctx.seed_words, [0], "cpu")),
         "loop": lambda: loop_estimate(inst, loop_masks, rng),
     }, rounds)
     engine_rate, loop_rate = masks / times["engine"], loop_masks / times["loop"]
+    cached_rate = masks / times["engine_cache_batch"]
+    batch_rate = masks / times["engine_sample_batch"]
+    peak = peak or matmul_peak(rounds)
+    best = max(engine_rate, cached_rate, batch_rate)
+    flops = flops_per_mask(shape[1])
     return {"masks": masks, "loop_masks": loop_masks, "shape_d2_r_d0": shape,
-            "engine_masks_per_s": engine_rate, "loop_masks_per_s": loop_rate,
-            "speedup": ratio(1 / loop_rate, 1 / engine_rate), "goal": 50.0}
+            "engine_masks_per_s": engine_rate, "engine_cache_batch_masks_per_s": cached_rate,
+            "cache_batch": CACHE_BATCH, "loop_masks_per_s": loop_rate,
+            "speedup": ratio(1 / loop_rate, 1 / engine_rate),
+            "speedup_cache_batch": ratio(1 / loop_rate, 1 / cached_rate),
+            "engine_sample_batch_masks_per_s": batch_rate, "speedup_sample_batch": ratio(1 / loop_rate, 1 / batch_rate),
+            "best_speedup": ratio(1 / loop_rate, 1 / best), "goal": 50.0,
+            "flops_per_mask": flops, "matmul_peak_flops": peak,
+            "fraction_of_peak": best * flops / peak, "headroom": peak / (best * flops),
+            "physical_limit_masks_per_s": peak / flops}
 
 
 def _run_check(claim, device: str, instances: int) -> tuple[float, list]:

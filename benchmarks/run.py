@@ -23,6 +23,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_cli  # noqa: E402
 import bench_convex  # noqa: E402
 import bench_montecarlo  # noqa: E402
 import bench_runner  # noqa: E402
@@ -33,11 +34,11 @@ SCALING_SUBSET = ("prelim/*",)
 
 def sizes(quick: bool) -> dict[str, Any]:
     if quick:
-        return dict(masks=20_000, loop_masks=500, rounds=1, small_instances=16, small_masks=2_000,
+        return dict(show_claim="bias/theorem-3.6", cli_rounds=1, masks=20_000, loop_masks=500, rounds=1, small_instances=16, small_masks=2_000,
                     convex_dims=(4,), convex_instances=10, copies=5, runner=("tools/theorem-18",),
                     scaling=("tools/theorem-18",), counts=(2, 4), jobs_rounds=1,
                     gpu=dict(instances=64, masks=2_000, cpu_instances=8, large_masks=20_000, rounds=1))
-    return dict(masks=1_000_000, loop_masks=20_000, rounds=2, small_instances=256, small_masks=20_000,
+    return dict(show_claim="bias/theorem-3.6", cli_rounds=3, masks=1_000_000, loop_masks=20_000, rounds=2, small_instances=256, small_masks=20_000,
                 convex_dims=(4, 8), convex_instances=100, copies=10, runner=RUNNER_SUBSET,
                 scaling=SCALING_SUBSET, counts=(10, 20, 40), jobs_rounds=1,
                 gpu=dict(instances=4096, masks=100_000, cpu_instances=256, large_masks=1_000_000, rounds=3))
@@ -53,6 +54,7 @@ def machine() -> dict[str, Any]:
 
 def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     chosen: dict[str, Callable[[], Any]] = {}
+    chosen["cli_startup"] = lambda: bench_cli.startup(s["show_claim"], s["cli_rounds"])
     for shape in bench_montecarlo.NETS:
         chosen["montecarlo_loop_vs_batched_" + "x".join(map(str, shape))] = lambda shape=shape: \
             bench_montecarlo.loop_vs_batched(shape, s["masks"], s["loop_masks"], s["rounds"])
@@ -92,7 +94,22 @@ def headline(name: str, result: dict[str, Any]) -> str:
                 + ", ".join(f"{k} {v:.2f}" for k, v in w.items()))
     if name.startswith("montecarlo_loop_vs_batched"):
         return (f"net {result['shape_d2_r_d0']}: engine estimator / per-mask Python loop {result['speedup']:.3g}x "
-                f"({result['engine_masks_per_s']:.3g} vs {result['loop_masks_per_s']:.3g} masks/s)")
+                f"with batch 65536, {result['speedup_cache_batch']:.3g}x with batch {result['cache_batch']}, "
+                f"{result['speedup_sample_batch']:.3g}x through sample_batch (counter-based sampler) "
+                f"({result['engine_masks_per_s']:.3g}, {result['engine_cache_batch_masks_per_s']:.3g} vs "
+                f"{result['loop_masks_per_s']:.3g} masks/s); physical limit {result['physical_limit_masks_per_s']:.3g} "
+                f"masks/s ({result['flops_per_mask']} flop/mask, core peak {result['matmul_peak_flops'] / 1e9:.3g} "
+                f"GFLOP/s): {100 * result['fraction_of_peak']:.2g} % of peak, headroom {result['headroom']:.3g}x")
+    if name == "cli_startup":
+        t = result["seconds"]
+        c = result["cpu_seconds"]
+        return (f"warm index: --help {t['--help']:.2f} s, list {t['list']:.2f} s, show {t['show']:.2f} s wall "
+                f"(CPU {c['--help']:.2f}, {c['list']:.2f}, {c['show']:.2f} s; goal <= 1 s; load "
+                f"{result['load_average'][0]:.1f}); "
+                f"list without the index {result['list_without_index_seconds']:.1f} s "
+                f"({result['list_speedup_over_no_index']:.3g}x), cold list (index rebuilt) "
+                f"{result['cold_list_seconds']:.1f} s; heavy modules imported: "
+                f"{result['heavy_modules_imported_by_warm_list'][0]}")
     key, what = HEADLINES[name]
     text = f"{what}: {result[key]:.3g}"
     if name == "montecarlo_cuda_vs_cpu":
