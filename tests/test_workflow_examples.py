@@ -67,6 +67,13 @@ def test_readme_tutorial_new_edit_green_claim_with_a_killed_mutant(tmp_path):
     assert killed.returncode == 0 and "mypaper/lemma-1 [mutant: wrong] KILLED" in killed.stdout, killed.stdout
     assert re.search(r"^== 1 killed in [\d.]+s ==$", killed.stdout, re.M)
     assert time.monotonic() - started < 300
+    # the README's Hypothesis snippet, as a test of one's own suite
+    readme = (ROOT / "README.md").read_text().split("**Inside Hypothesis.**", 1)[1]
+    snippet_test = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "test_mine.py").write_text(snippet_test)
+    (tmp_path / "pytest.ini").write_text("[pytest]\npythonpath = myclaims\n")
+    given = shell(f"{sys.executable} -m pytest -q test_mine.py", tmp_path)
+    assert given.returncode == 0 and "1 passed" in given.stdout, given.stdout + given.stderr
     again = shell("theorycheck new mypaper/lemma-1 --dir myclaims", tmp_path)
     assert again.returncode == 2 and "already declares" in again.stderr
     bad = shell("theorycheck new 'Not An Id' --dir myclaims", tmp_path)
