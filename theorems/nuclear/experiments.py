@@ -45,7 +45,9 @@ def train_exact(inst, sampler) -> dict:
     C, N = torch.eye(inst.dims[0], dtype=torch.float64), torch.as_tensor(inst.N)
     sigma_true = np.linalg.svd(inst.N, compute_uv=False)
     out = {"sigma_true": sigma_true, "spectra": [], "values": [], "convex": []}
-    seed = int(sampler.uniform(1).item() * 2**31)
+    # the inits come from the instance's stream, not from the check's sampler: both checks then run (or reuse)
+    # the very same optimisation in whichever worker they land
+    seed = int(ctx.instance_rng(inst).integers(2**31))
     for theta in KEEP_PROBS:
         lam = reg_parameter(theta)
 
@@ -139,12 +141,12 @@ single_output_targets = Space(_single_output_target, regimes=("k = 3", "k = 5 (t
 _FIG_3_3: dict[tuple, dict] = {}
 
 
-def train_exact_single_output(inst, sampler, parts) -> dict:
+def train_exact_single_output(inst, sampler, ctx, parts) -> dict:
     """Minimise the exact dropout objective ||N - W_{k+1->1}||_F^2 + R (C = I; the masks' expectation in closed
     form, Proposition 8 via the second-moment recursion) by L-BFGS from two random inits (uniform, the scale of
-    the SGD runs); records the equalization gaps r_l along the first run (the plot). Memoised: both checks of
-    the claim read one run. The inverted-dropout scale enters through lam = (1 - theta)/theta, the part
-    ``keep_to_lam``."""
+    the SGD runs); returns the maps and the equalization gaps r_l of both minimisers. Memoised: both checks
+    of the claim read one run (inits from the instance's stream). The inverted-dropout scale enters through
+    lam = (1 - theta)/theta, the part ``keep_to_lam``."""
     import torch
 
     key = (inst.N.tobytes(), tuple(inst.dims), id(parts["keep_to_lam"]))
@@ -158,7 +160,9 @@ def train_exact_single_output(inst, sampler, parts) -> dict:
         Ws = unpack(flat, shapes)
         return ((network_map(Ws) - N) ** 2).sum() + regularizer_by_recursion(Ws, C, lam)
 
-    seed = int(sampler.uniform(1).item() * 2**31)
+    # the inits come from the instance's stream, not from the check's sampler: both checks then run (or reuse)
+    # the very same optimisation in whichever worker they land
+    seed = int(ctx.instance_rng(inst).integers(2**31))
     size = sum(r * c for r, c in shapes)
     maps, gaps = [], []
     for run in range(2):
