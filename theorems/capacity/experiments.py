@@ -305,14 +305,14 @@ def train_figure_42(inst, sampler, parts, d0=10, n=200, n_test=600, steps=350, l
 
 
 def figure_42_outcome(state, inst) -> list:
-    """[gap decreasing in p at every width (p = 0 vs 0.75 paired > 2 SE; means gap(0) > gap(0.25) > gap(0.75)), gap
+    """[gap decreasing in p (p = 0 vs 0.75 paired > 2 SE at every width; means gap(0) > gap(0.25) > gap(0.75) at the
+    widths that overfit, 24 and 72: at width 8 the gap saturates near 0.03 for p >= 0.25), gap
     increasing with width at p = 0 (8 vs 72 paired; means increasing), Spearman(alpha/sqrt n, gap) > 0.8 over the 12
     cells, phi with dropout (mean over p > 0 and seeds) above phi without at every width (less co-adaptation)]."""
     from scipy.stats import spearmanr
 
-    gap_down = all(_paired_positive(state[w]["gap"][0] - state[w]["gap"][-1])
-                   and state[w]["gap"][0].mean() > state[w]["gap"][1].mean() > state[w]["gap"][-1].mean()
-                   for w in FIG42_WIDTHS)
+    gap_down = all(_paired_positive(state[w]["gap"][0] - state[w]["gap"][-1]) for w in FIG42_WIDTHS) and all(
+        state[w]["gap"][0].mean() > state[w]["gap"][1].mean() > state[w]["gap"][-1].mean() for w in FIG42_WIDTHS[1:])
     gap_width = _paired_positive(state[FIG42_WIDTHS[-1]]["gap"][0] - state[FIG42_WIDTHS[0]]["gap"][0]) and bool(
         np.all(np.diff([state[w]["gap"][0].mean() for w in FIG42_WIDTHS]) > 0))
     cells_alpha = [state[w]["alpha_over_sqrt_n"][k].mean() for w in FIG42_WIDTHS for k in range(len(FIG42_DROPS))]
@@ -362,14 +362,14 @@ experiment_figure_42 = declare(
     mutants=[mutant("regulariser removed", "plain training for every rate", lam=lambda p: 0.0),
              mutant("sign flipped", "L_hat - lam R_hat", lam=lambda p: -reg_parameter(p))],
     untested={"lam": UNTESTED_MECHANISM, "regularizer": UNTESTED_MECHANISM},
-    scope="Asserted (6 seeds): the gap falls with p at every width (p = 0 vs 0.75 by > 2 SE; means "
-          "gap(0) > gap(0.25) > gap(0.75)) and rises with width at p = 0 (8 vs 72 by > 2 SE, means increasing), "
+    scope="Asserted (6 seeds): the gap falls with p (p = 0 vs 0.75 by > 2 SE at every width; means "
+          "gap(0) > gap(0.25) > gap(0.75) at widths 24 and 72) and rises with width at p = 0 (8 vs 72 by > 2 SE, means increasing), "
           "alpha/sqrt(n) orders the 12 (width, p) cells like the gap (Spearman > 0.8), and the co-adaptation measure "
           "phi averaged over p > 0 exceeds its average at p = 0 at every width (means: per-rate or paired 2-SE versions "
           "failed at 1-3 of 28 seeds in the design study, e.g. width 8, seed 24: phi = 0.912, 0.955, 0.927, 0.908 for "
           "p = 0, 0.25, 0.5, 0.75). NOT reproduced: phi increasing in p at every rate (it saturates, and at width 8 can "
-          "fall at p = 0.75); the gap strictly decreasing between p = 0.25 and 0.5 at width 8 (0.062 vs 0.063 at seed "
-          "27); phi decreasing in width (p = 0, width 72 below width 8 by 2 SE failed at 6 of 28 seeds); 100 % "
+          "fall at p = 0.75); the gap decreasing for p >= 0.25 at width 8, where it saturates (0.031, 0.040, 0.032 "
+          "at p = 0.25, 0.5, 0.75, run seed 2); phi decreasing in width (p = 0, width 72 below width 8 by 2 SE failed at 6 of 28 seeds); 100 % "
           "training accuracy (0.95-1.0 at width 72, 0.87-0.95 at width 8); MNIST itself; the unsymmetrised variant.",
     tags=["experiment"],
 )
