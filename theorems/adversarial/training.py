@@ -427,7 +427,7 @@ lemma_19_corrected = _lemma19(
           "constant 4 or the exponent of eps is refuted there), the dominance for ||W_1|| > 0 (40 random parameter "
           "sets), and Algorithm 6 runs (Algorithm 5 inside, Theorem 16's eta_atk, T_atk; eps = 0.15, gamma = 0.5, "
           "nu = 0.1, alpha in {1, 1/2}): the upper confidence bound of E[-l'] at the attack point falls below eps "
-          "after ~20-60 iterations, against a claimed T of about 10^3-10^4: the time bound is loose, its constants "
+          "after ~20-60 iterations, against a claimed T of 1.4e3-5.6e3: the time bound is loose, its constants "
           "are tested by the symbolic check, not by the runs.")
 
 
@@ -471,7 +471,7 @@ theorem_16 = declare(
     erratum_note="The iteration bound does not depend on eta_tr although the theorem allows any eta_tr <= 1/(m kappa^2 "
                  "(R + nu)^2): the proof (Lemma 19 with target eps/4) gives 64(1 + ...)/(eta_tr (gamma - nu)^2 alpha^2 "
                  "kappa^2 m eps^2), which equals the printed bound only at the largest step. Counterexample (regime "
-                 "'eta = 1e-6 limit, adversarial W_1'): alpha = 1, R = 1, gamma = 0.9, nu = 0.1, eps = 0.45, m = 10, "
+                 "'eta = 1e-6 limit, adversarial W_1'): alpha = 1, R = 1, gamma = 0.9, nu = 0.1, eps = 0.45, m = 5, "
                  "kappa = 1/sqrt(m), ||W_1|| = 1 with rows -sgn(a_r) v*/sqrt(m) (every point misclassified), "
                  "eta_tr = 1e-6 x the limit: the exact robust error stays 1 > 2 eps = 0.9 for every t up to the printed "
                  "T_tr = 840 (simulated to the end, 4 runs). At the largest step the statement holds on the runs.",
