@@ -70,3 +70,15 @@ def test_signed_attacks_coincide_with_and_without_reflection():
     std = M.sign_attack(W, a, x, y, nu, 0.025, 10, 0.5, M.dloss)
     ref = M.sign_attack(W, a, x, y, nu, 0.025, 10, 0.5, M.dreflected)
     assert torch.equal(std, ref)
+
+
+def test_strong_attack_is_a_lower_estimate_of_the_robust_error_and_near_exact_in_2d():
+    gen = torch.Generator().manual_seed(4)
+    W = torch.randn(3, 5, 2, generator=gen, dtype=M.F64)
+    a = torch.randn(3, 5, generator=gen, dtype=M.F64)
+    x = torch.randn(50, 2, generator=gen, dtype=M.F64)
+    y = torch.sign(torch.randn(50, generator=gen, dtype=M.F64))
+    exact = M.margins_batch(W, a, x, y, 0.5, 0.3)
+    attack = M.strong_margins_batch(W, a, x, y, 0.5, 0.3, gen)
+    assert (attack >= exact - 1e-12).all()  # an attack never beats the exact minimum
+    assert (attack - exact).max() < 1e-3

@@ -311,3 +311,27 @@ def margins_batch(W, a, x, y, nu, alpha):
     K = cand.shape[-2]  # candidates lie on the circle up to rounding (a 1e-16 relative overshoot is immaterial)
     vals = f(W, a, cand.reshape(R, -1, 2), alpha).reshape(R, -1, K) * y[None, :, None]
     return vals.min(-1).values / norm
+
+
+def strong_margins_batch(W, a, x, y, nu, alpha, gen, restarts=4, steps=30):
+    """``strong_attack_margin`` for R nets at once (W (R, m, d), a (R, m), x (N, d)) -> (R, N), normalised by ||W_r||_F.
+    An UPPER estimate of min y f over Delta(x) (every value is attained at a feasible point), hence a LOWER estimate of
+    the (beta-)robust error: the best of normalised-gradient PGD on y f from x and ``restarts`` random points of the
+    ball, with step sizes nu/2, nu/10, nu/50."""
+    R = W.shape[0]
+    N, d = x.shape
+    u = torch.randn(restarts, N, d, generator=gen, dtype=F64)
+    r = torch.rand(restarts, N, 1, generator=gen, dtype=F64) ** (1.0 / d)
+    starts = torch.cat([x[None], x[None] + nu * r * u / u.norm(dim=-1, keepdim=True)], 0)  # (S, N, d)
+    S = starts.shape[0]
+    X = x.repeat(S, 1)[None].expand(R, -1, -1)
+    Y = y.repeat(S)[None].expand(R, -1)
+    delta0 = starts.reshape(1, S * N, d).expand(R, -1, -1)
+    best = (Y * f(W, a, delta0, alpha)).reshape(R, S, N).min(1).values
+    for frac in (0.5, 0.1, 0.02):
+        delta = delta0.clone()
+        for _ in range(steps):
+            g = Y.unsqueeze(-1) * grad_input(W, a, delta, alpha)
+            delta = project_ball(delta - frac * nu * g / torch.clamp(g.norm(dim=-1, keepdim=True), min=1e-300), X, nu)
+            best = torch.minimum(best, (Y * f(W, a, delta, alpha)).reshape(R, S, N).min(1).values)
+    return best / W.norm(dim=(-1, -2)).unsqueeze(-1)
