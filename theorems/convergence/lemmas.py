@@ -257,7 +257,7 @@ lemma_5_1 = declare(
     scope="checked on every realisation (48 per instance: init, masks) and every step; the bound is loose by "
           "about 2 on generic runs, so it is made refutable by its equality case T = 1, U = W_1 (right side = 2 L_1); "
           "the step constant of (5.3) and eta <= ln 2 are not tested below their values (the per-step inequality "
-          "holds up to eta ~ 2, so a 10 % larger eta_max passes)",
+          "eta^2 Q^2 ||grad g||^2 <= eta L holds up to eta = min_z l(z)/l'(z)^2 = 2.46, so a 10 % larger eta_max passes)",
     claimed=regret_bound,
     parts={"step": step_bound, "eta_max": lambda i: LN2},
     checks=[
