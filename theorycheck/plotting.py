@@ -6,8 +6,8 @@ ticks for instance indices; legends sit outside the data. The report stage draws
 results, one figure per check where one helps:
 
 * Monte Carlo: estimate minus claimed value per instance, with the acceptance band ±z*·SE;
-* bound search and inequality relations: histogram of the tightness observed/claimed, with the
-  bound (ratio 1) drawn;
+* bound search: histogram of the tightness observed/claimed over the searched instances, with
+  the bound (ratio 1) drawn;
 * rate: the sweep on log-log axes, the fitted slope with its confidence interval and the claimed
   slope.
 
@@ -126,48 +126,65 @@ def _slug(claim_id: str) -> str:
     return claim_id.replace("/", "__")
 
 
-def report_figures(results: Sequence, folder: Path, settings: Any = None) -> dict[tuple[str, str], list[str]]:
+def _draw(job: tuple) -> Path | None:
+    name, args = job
+    try:
+        return {"montecarlo": montecarlo_figure, "bound": tightness_figure, "rate": rate_figure}[name](*args)
+    except Exception:  # noqa: BLE001 - a figure that cannot be drawn never fails a run
+        return None
+
+
+def report_figures(results: Sequence, folder: Path, settings: Any = None,
+                   jobs: int = 1) -> dict[tuple[str, str], list[str]]:
     """Draw the figures of a run's results into ``folder/artefacts``; paths relative to ``folder``.
 
-    Plots written by the checks themselves (a ``Dynamics`` ``plot``) are listed too.
+    Figures are drawn in ``jobs`` forked processes. Plots written by the checks themselves (a
+    ``Dynamics`` ``plot``) are listed too.
     """
     folder = Path(folder)
     seed = getattr(settings, "seed", None)
-    out: dict[tuple[str, str], list[str]] = {}
+    planned: list[tuple[tuple[str, str], tuple]] = []
+    own: dict[tuple[str, str], list[Path]] = {}
     for r in results:
         if r.variant:
             continue
-        paths: list[Path] = []
+        key = (r.claim.id, r.variant)
         for j, check in enumerate(r.checks):
             outcomes = getattr(check, "outcomes", None) or []
             verdict = check.verdict.value
             target = folder / "artefacts" / f"{_slug(r.claim.id)}-check{j}-{check.kind}.png"
-            made = None
-            try:
-                if check.kind == "montecarlo" and outcomes:
-                    made = montecarlo_figure(r.claim.id, seed, verdict, outcomes, check.evidence, target)
-                elif check.kind == "bound" and outcomes:
-                    made = tightness_figure(r.claim.id, seed, verdict, [o.details.get("ratio") for o in outcomes],
-                                            check.evidence.get("relation", "<="), target, "bound search tightness")
-                elif check.kind == "numeric" and check.evidence.get("relation") in ("<=", ">=") and outcomes:
-                    made = tightness_figure(r.claim.id, seed, verdict, [o.details.get("ratio") for o in outcomes],
-                                            check.evidence["relation"], target, "inequality tightness")
-                elif check.kind == "rate":
-                    made = rate_figure(r.claim.id, seed, verdict, check.evidence, target)
-            except Exception:  # noqa: BLE001 - a figure that cannot be drawn never fails a run
-                made = None
-            if made is not None:
-                paths.append(made)
+            if check.kind == "montecarlo" and outcomes:
+                planned.append((key, ("montecarlo", (r.claim.id, seed, verdict, outcomes, check.evidence, target))))
+            elif check.kind == "bound" and outcomes:
+                planned.append((key, ("bound", (r.claim.id, seed, verdict, [o.details.get("ratio") for o in outcomes],
+                                                check.evidence.get("relation", "<="), target,
+                                                "bound search tightness"))))
+            elif check.kind == "rate":
+                planned.append((key, ("rate", (r.claim.id, seed, verdict, check.evidence, target))))
             for o in outcomes:
                 plot = (o.details or {}).get("plot")
                 if plot and Path(plot).exists():
-                    paths.append(Path(plot))
+                    own.setdefault(key, []).append(Path(plot))
+    jobs_list = [job for _, job in planned]
+    if jobs > 1 and len(jobs_list) > 4:
+        import multiprocessing as mp
+
+        with mp.get_context("fork").Pool(min(jobs, len(jobs_list))) as pool:
+            made = pool.map(_draw, jobs_list, chunksize=1)
+    else:
+        made = [_draw(job) for job in jobs_list]
+    drawn: dict[tuple[str, str], list[Path]] = {}
+    for (key, _), path in zip(planned, made):
+        if path is not None:
+            drawn.setdefault(key, []).append(Path(path))
+    out: dict[tuple[str, str], list[str]] = {}
+    for key in list(drawn) + [k for k in own if k not in drawn]:
         rel = []
-        for p in paths:
+        for p in drawn.get(key, []) + own.get(key, []):
             try:
                 rel.append(str(Path(p).resolve().relative_to(folder.resolve())))
             except ValueError:
                 rel.append(str(p))
         if rel:
-            out[(r.claim.id, r.variant)] = sorted(set(rel), key=rel.index)
+            out[key] = list(dict.fromkeys(rel))
     return out

@@ -280,7 +280,7 @@ def write_reports(report: dict[str, Any], folder: Path, stem: str = "report", re
         from .html_report import to_html
         from .plotting import report_figures
 
-        figures = report_figures(results, folder, settings)
+        figures = report_figures(results, folder, settings, int(report.get("jobs") or 1))
         for c in report["claims"]:
             c["figures"] = figures.get((c["id"], c["variant"]), [])
         report["html"] = "report.html"
@@ -302,7 +302,13 @@ TIMING_KEYS = {"seconds", "wall_seconds", "started", "timings", "solve_time", "s
 def without_timings(value: Any) -> Any:
     """A report (or part of one) with every timing and invocation field removed, for comparisons."""
     if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+        return {k: _without_report_dir(v) if k == "reproduce" else without_timings(v)
+                for k, v in value.items() if k not in TIMING_KEYS}
     if isinstance(value, list):
         return [without_timings(v) for v in value]
     return value
+
+
+def _without_report_dir(command: Any) -> Any:
+    """A reproduce command less its ``--report-dir`` (where the run wrote, an invocation detail)."""
+    return re.sub(r" --report-dir \S+$", "", command) if isinstance(command, str) else command
