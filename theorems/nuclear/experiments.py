@@ -45,9 +45,7 @@ def train_exact(inst, sampler) -> dict:
     C, N = torch.eye(inst.dims[0], dtype=torch.float64), torch.as_tensor(inst.N)
     sigma_true = np.linalg.svd(inst.N, compute_uv=False)
     out = {"sigma_true": sigma_true, "spectra": [], "values": [], "convex": []}
-    # the inits come from the instance's stream, not from the check's sampler: both checks then run (or reuse)
-    # the very same optimisation in whichever worker they land
-    seed = int(ctx.instance_rng(inst).integers(2**31))
+    seed = int(sampler.uniform(1).item() * 2**31)
     for theta in KEEP_PROBS:
         lam = reg_parameter(theta)
 
