@@ -24,6 +24,7 @@ import numpy as np
 
 from theorycheck import Dynamics, Source, Space, Tolerance, declare, mutant
 
+from ..common.twolayer import hidden, output
 from .model import reg_parameter
 
 SEED = "000_f4de404d0cfe4539.txt"
@@ -278,8 +279,8 @@ def train_figure_42(inst, sampler, parts, d0=10, n=200, n_test=600, steps=350, l
         X, y, lam = Xtr[seed_of_run].float(), ytr[seed_of_run].float(), lam.float()
         moments = [(torch.zeros_like(t), torch.zeros_like(t)) for t in (V, u)]
         for step in range(1, steps + 1):
-            H = torch.relu(X @ V)
-            f = (H * u[:, None, :]).sum(-1)
+            H = hidden(V.transpose(1, 2), X)
+            f = (H @ u[:, :, None]).squeeze(-1)
             loss = ((y - f) ** 2).mean(1) + lam * parts["regularizer"](u, H)
             grads = torch.autograd.grad(loss.sum(), (V, u))
             with torch.no_grad():  # Adam (beta 0.9, 0.999), written out: torch.optim would import torch._dynamo (3 s)
@@ -291,11 +292,11 @@ def train_figure_42(inst, sampler, parts, d0=10, n=200, n_test=600, steps=350, l
         X, y = Xtr[seed_of_run], ytr[seed_of_run]
         with torch.no_grad():
             def risk(Xs, ys):
-                f = (torch.relu(Xs @ V) * u[:, None, :]).sum(-1).clamp(-1, 1)
+                f = output(V.transpose(1, 2), u, Xs).clamp(-1, 1)
                 return ((ys - f) ** 2).mean(1)
 
             gap = risk(Xte[seed_of_run], yte[seed_of_run]) - risk(X, y)
-            a = torch.relu(Xho[seed_of_run] @ V).pow(2).mean(1).sqrt()
+            a = hidden(V.transpose(1, 2), Xho[seed_of_run]).pow(2).mean(1).sqrt()
             psi = u.abs() * a
             phi = psi.sum(1) / (np.sqrt(d1) * psi.norm(dim=1))
             shape = (len(FIG42_DROPS), FIG42_SEEDS)
