@@ -30,8 +30,8 @@ def t(x):
 # --- losses ---------------------------------------------------------------------------------------------
 
 def loss(z):
-    """l(z) = log(1 + e^{-z})."""
-    return torch.nn.functional.softplus(-z)
+    """l(z) = log(1 + e^{-z}) (logaddexp: torch's softplus is linear beyond 20, its gradient then off by e^{-20})."""
+    return torch.logaddexp(torch.zeros_like(z), -z)
 
 
 def dloss(z):
@@ -41,7 +41,7 @@ def dloss(z):
 
 def reflected(z):
     """l_-(z) = -l(-z) = -log(1 + e^z)."""
-    return -torch.nn.functional.softplus(z)
+    return -torch.logaddexp(torch.zeros_like(z), z)
 
 
 def dreflected(z):

@@ -22,7 +22,7 @@ def _net(d: Draw) -> dict:
     W = d.normal(m, dim) * d.log_uniform(0.1, 3.0)
     if regime == "aligned rows":  # the gradient bound's equality case: w_r = sgn(a_r) c v, all active
         v = d.normal(dim)
-        v /= np.linalg.norm(v)
+        v /= max(np.linalg.norm(v), 1e-300)
         W = np.outer(signs, v) * d.log_uniform(0.1, 3.0)
     x = d.normal(dim) * d.log_uniform(0.2, 3.0)
     nu = d.log_uniform(0.05, 2.0)
