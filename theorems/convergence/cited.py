@@ -91,6 +91,8 @@ thesis_theorem_17_21 = declare(
           "so their exponents are not tested below their values; the mutants double them",
     claimed=lambda i: np.minimum(2 * np.exp(-i.s**2 / (2 * np.sum(i.h**2))), 2.0),
     parts={"bounded": lambda i: np.exp(-2 * i.m * i.s**2), "gaussian": lambda i: np.exp(-i.t**2 / 2)},
+    untested={"claimed": "exact Rademacher tails reach at most ~0.82 of 2 e^{-s^2/(2||h||^2)} (n = 1, s = 1)",
+              "gaussian": "exact chi tails of ||z|| - E||z|| stay below 1/2 of e^{-t^2/2} (t -> 0: 0.42 vs 1 at d = 1)"},
     checks=[
         Relation(observed=rademacher_tail, space=weighted_signs, relation="<=", instances=30, tolerance=TAIL_TOL,
                  label="Rademacher-weighted sums, exact 2^n enumeration"),
@@ -163,6 +165,8 @@ thesis_theorem_22 = declare(
           "values (the mutants remove the variance term or the confidence term)",
     claimed=lambda i, V, eta: (math.e - 2) * eta * V + math.log(1 / i.delta) / eta,
     parts={"delta": lambda i: i.delta},
+    untested={"claimed": "Freedman is loose on these laws: violation frequencies far below delta, a 10 % change is not refuted",
+              "delta": "violation frequencies far below delta (CP lower bounds ~0): a 10 % change is not refuted"},
     checks=[Relation(observed=freedman_violation_lower, space=q_martingales, claimed="delta", relation="<=",
                      instances=FREEDMAN_INSTANCES, full_instances=FREEDMAN_INSTANCES, shrink=False,
                      tolerance=frequency_tolerance(FREEDMAN_INSTANCES * len(FREEDMAN_TIMES)),

@@ -118,6 +118,8 @@ lemma_b_3 = declare(
           "above its value (a larger constant only loosens the step)",
     claimed=lambda i: math.sqrt(2 * math.log(6 * i.T / i.delta)),
     parts={"failure": lambda i: i.delta / 3, "width_constant": lambda i: 25.0},
+    untested={"claimed": "the threshold is loose: 0 violations in 2000 draws per instance (CP upper bound <= 0.0055 < delta/3): a 10 % change either way is not refuted",
+              "failure": "the failure budget delta/3 is loose: 0 violations in 2000 draws per instance (CP upper bound <= 0.0055 < delta/3): a 10 % change either way is not refuted"},
     checks=[
         Relation(observed=lambda i, ctx, parts: _frequency(i, ctx, output_violations(i, parts), B3_INSTANCES, False),
                  space=output_instances, claimed="failure", relation="<=", instances=B3_INSTANCES, shrink=False,
@@ -194,6 +196,9 @@ lemma_b_4 = declare(
           "(0 violations observed)",
     claimed=lambda i: math.sqrt(2 * math.log(3 * i.T / i.delta) / i.m),
     parts={"failure": lambda i: i.delta / 3, "gamma": gamma_of},
+    untested={"claimed": "Hoeffding's range [-1, 1] against summands in [0, rho]: 0 violations in 2000 draws per instance (CP upper bound <= 0.0055 < delta/3): a 10 % change either way is not refuted",
+              "failure": "0 violations in 2000 draws per instance (CP upper bound <= 0.0055 < delta/3): a 10 % change either way is not refuted",
+              "gamma": "the deviation term dominates 10 % of gamma (sqrt(2 ln(3T/delta)/m) >= 0.2 > 0.05 >= gamma/10): 0 violations in 2000 draws per instance (CP upper bound <= 0.0055 < delta/3): a 10 % change either way is not refuted"},
     checks=[
         Relation(observed=lambda i, ctx, parts: _frequency(i, ctx, v_margin_violations(i, parts), B4_INSTANCES, False),
                  space=v_margin_instances, claimed="failure", relation="<=", instances=B4_INSTANCES, shrink=False,
@@ -258,6 +263,9 @@ lemma_b_1 = declare(
           "budget delta/3 is not tested above its value (violation frequencies ~ 1e-7)",
     claimed=lambda i: i.m * i.D + math.sqrt(i.m * math.log(3 * i.T / i.delta) / 2),
     parts={"failure": lambda i: i.delta / 3, "anti_concentration": lambda i: 2 * i.D / math.sqrt(2 * math.pi)},
+    untested={"claimed": "the proof's own count is 0.80 mD + sqrt(m ln(3T/delta)/2) (observed violation frequency ~1e-7 "
+                         "as a CP lower bound): the printed mD is not tested below 0.8 of itself",
+              "failure": "violation frequencies far below delta/3 (CP lower ~1e-7): a 10 % change is not refuted"},
     checks=[
         Relation(observed=lambda i, ctx, parts: _frequency(i, ctx, flip_violations(i, parts), B1_INSTANCES, False),
                  space=flip_instances, claimed="failure", relation="<=", instances=B1_INSTANCES, shrink=False,

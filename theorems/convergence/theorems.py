@@ -145,6 +145,10 @@ theorem_4_1 = declare(
     claimed=lambda i, parts: 4 * parts["lam"](i) ** 2 / (i.eta * i.T),
     parts={"lam": lam_41, "rate": -1.0, "surrogate": lambda z: ell(z) / LN2, "surrogate_chain": surrogate_average,
            "surrogate_pointwise": lambda i, parts: parts["surrogate"](i.z)},
+    untested={"claimed": "vacuous at the run (measured/claimed 4e-6); the corrected chain is at 0.72 of 4 lam^2/(eta T)",
+              "lam": "lam enters both sides of the chain (2 lam^2 + 1)/ln 2 <= 4 lam^2; the run's bound is vacuous",
+              "surrogate_chain": "the chain link E R <= E l/ln 2 is loose on the runs (observed/claimed 0.06); the surrogate "
+                                 "itself is tested pointwise (sharp at 0-)"},
     checks=[
         Rate(points=SWEEP, measure=running_average("full"), claimed="rate", slope_tolerance=0.03, resolution=0.1,
              slope_principle="curvature of C_T/T while the last mistakes are made (spread of the fitted slope over 5 "
@@ -200,6 +204,7 @@ theorem_4_2 = declare(
           "statement is reachable (it is vacuous at every feasible size), so it is kept as a claim, not an erratum",
     claimed=_bound_42,
     parts={"rate": -1.0},
+    untested={"claimed": "vacuous at every feasible width (measured/claimed 2e-6 at m = 256); the slope is tested instead"},
     checks=[
         Rate(points=SWEEP, measure=running_average("visited"), claimed="rate", slope_tolerance=0.03, resolution=0.1,
              slope_principle="curvature of C_T/T while the last mistakes are made (spread over 5 seeds: -0.99 +- 0.003)",
