@@ -13,7 +13,7 @@ import sympy as sp
 from theorycheck import (MonteCarlo, Rate, Relation, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant,
                          ops)
 
-from .model import (beta_of, swapped_factor, block_products, blocks, dropblock_expectation, dropblock_sum, unit_sum,
+from .model import (beta_of, swapped_factor, blocks, dropblock_expectation, dropblock_sum, unit_sum,
                     width_keep_prob)
 from .spaces import dropblock_nets, wide_dropblock_nets
 

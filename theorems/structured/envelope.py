@@ -17,8 +17,8 @@ import sympy as sp
 from theorycheck import (BoundSearch, ConvexProgram, Instance, Relation, Source, Space, Symbolic, Tolerance, declare,
                          float_tolerance, mutant, ops, solver_tolerance)
 
-from .model import (F_value, beta_of, biconjugate_program, block_factorization, block_norms, blocks,
-                    candidate_spectrum, detached, dropblock_sum, factor_regularizer, ksupport_sq, matrix_of,
+from .model import (biconjugate_program, block_factorization, block_norms, blocks,
+                    detached, dropblock_sum, factor_regularizer, matrix_of,
                     minimize_f, replicate_balanced, rho_by_condition, rho_by_maximum, sdp_norm_program,
                     sdp_prox_program, support_value, theorem27_minimizer)
 from .spaces import factorized, spectra, targets, unbalanced

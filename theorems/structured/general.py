@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from theorycheck import (ConvexProgram, MonteCarlo, Program, Relation, Source, Space, Symbolic, Tolerance, declare,
+from theorycheck import (MonteCarlo, Relation, Source, Space, Symbolic, Tolerance, declare,
                          float_tolerance, mutant, ops, bernoulli_masks)
 
-from .model import (beta_of, swapped_factor, characteristic_matrix, finite_mask_expectation, minimize_f, moments,
+from .model import (beta_of, swapped_factor, characteristic_matrix, finite_mask_expectation, minimize_f,
                     theorem27_minimizer)
 from .spaces import bernoulli_last_layer, finite_laws, gaussian_masks
 

@@ -21,7 +21,7 @@ Functions run on numpy arrays; where noted on torch tensors (batched) or sympy o
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 import numpy as np
 
@@ -289,13 +289,16 @@ def minimize_f(Y, X, r: int, k: int, beta_bar, rng: np.random.Generator, restart
 
 @contextmanager
 def single_thread():
-    """Tiny matrices: one torch thread (two spinning threads on a loaded 2-core box are much slower)."""
+    """Tiny matrices: one torch thread and one BLAS thread (spinning threads on a loaded 2-core box made
+    the multi-start L-BFGS 50x slower when run outside the engine's pinned workers, measured)."""
     import torch
+    from threadpoolctl import threadpool_limits
 
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        yield
+        with threadpool_limits(1):
+            yield
     finally:
         torch.set_num_threads(before)
 
