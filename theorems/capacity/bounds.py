@@ -329,6 +329,7 @@ theorem_13 = declare(
     checks=[
         Relation(observed=embedded_outputs, claimed="linear", space=thm13_instances, instances=12,
                  tolerance=float_tolerance(64, what="sums of <= 8 ReLU units"),
+                 scale=lambda i: np.abs(i.Xtest) @ np.abs(i.w_lin),
                  label="the ReLU net (u, V) computes w'x (sigma(t) - sigma(-t) = t)"),
         Relation(observed=embedded_regularizer, claimed="embedding_R", space=thm13_instances, instances=12,
                  tolerance=float_tolerance(256, what="second moments over <= 8 atoms"),

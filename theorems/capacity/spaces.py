@@ -146,7 +146,7 @@ def _symmetric_isotropic(d: Draw, drop_range=None) -> dict:
     if regime == "+-sqrt(d0) e_k design":
         Z = np.sqrt(d0) * np.vstack([np.eye(d0), -np.eye(d0)])
     else:
-        G = d.normal(d.integer(d0, 3 * d0), d0)
+        G = d.normal(d.integer(2 * d0, 4 * d0), d0)
         G = np.vstack([G, -G])
         w, Q = np.linalg.eigh(G.T @ G / len(G))
         Z = G @ (Q / np.sqrt(np.maximum(w, 1e-12))) @ Q.T
