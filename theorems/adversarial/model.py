@@ -216,8 +216,9 @@ def separable_points(gen, n, d, R, gamma, v_star, at_margin=0.0, full_radius=Fal
         s = torch.where(torch.rand(n, generator=gen, dtype=F64) < at_margin, torch.full_like(s, gamma), s)
     v = t(v_star)
     g = torch.randn(n, d, generator=gen, dtype=F64)
-    g = g - (g @ v)[:, None] * v[None]
-    g = g / torch.clamp(g.norm(dim=-1, keepdim=True), min=1e-300)
+    for _ in range(2):  # Gram-Schmidt twice: once loses orthogonality when g is nearly parallel to v (d = 2)
+        g = g - (g @ v)[:, None] * v[None]
+        g = g / torch.clamp(g.norm(dim=-1, keepdim=True), min=1e-300)
     rad = torch.sqrt(torch.clamp(R**2 - s**2, min=0.0))[:, None]
     if not full_radius:
         rad = rad * torch.rand(n, 1, generator=gen, dtype=F64)

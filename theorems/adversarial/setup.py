@@ -383,7 +383,8 @@ def _separable(d) -> dict:
     gamma = R * d.uniform(0.05, 0.9)
     nu = gamma * (d.uniform(0.95, 0.999) if d.regime == "nu -> gamma" else d.uniform(0.0, 0.95))
     v = d.normal(dim)
-    return {"d": dim, "R": R, "gamma": gamma, "nu": nu, "v": v / np.linalg.norm(v), "seed": d.integer(0, 2**31 - 1),
+    v = v / np.linalg.norm(v) if np.linalg.norm(v) > 0 else np.eye(dim)[0]
+    return {"d": dim, "R": R, "gamma": gamma, "nu": nu, "v": v, "seed": d.integer(0, 2**31 - 1),
             "at_margin": 0.3 if d.regime in ("mass at margin", "on the sphere") else 0.0,
             "full_radius": d.regime == "on the sphere"}
 
@@ -459,7 +460,8 @@ def _robust_instance(d) -> dict:
     else:
         m = d.choice((1, 4, 10))
         W, a, alpha = d.normal(m, 2), np.where(d.normal(m) > 0, 1.0, -1.0), d.uniform(0.05, 0.95)
-    return {"W": W, "a": a, "alpha": alpha, "nu": 0.5, "seed": d.integer(0, 2**31 - 1), "c": d.log_uniform(0.1, 10.0),
+    # c a power of 2: scaling is then exact in floating point, so a margin exactly 0 stays exactly 0
+    return {"W": W, "a": a, "alpha": alpha, "nu": 0.5, "seed": d.integer(0, 2**31 - 1), "c": 2.0 ** d.integer(-3, 3),
             "boundary": regime.startswith("alpha = 1")}
 
 
