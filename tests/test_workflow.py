@@ -53,6 +53,12 @@ def test_pipe_lines_keep_ids_whole_and_end_with_a_count_line(failing_run):
     assert "\x1b" not in done.stdout and "\x01" not in done.stdout  # control characters are shown escaped
 
 
+def test_list_in_a_pipe_keeps_ids_whole():
+    listed = tc("list", "--only-user", "workflow/*")
+    assert listed.returncode == 0, listed.stderr
+    assert any(line.startswith(LONG + " ") for line in listed.stdout.splitlines())
+
+
 def test_failure_prints_its_counterexample_and_replay(failing_run):
     _, done = failing_run
     text = done.stdout

@@ -66,12 +66,20 @@ def modules_for(patterns: list[str]) -> list[str] | None:
     return list(dict.fromkeys(chosen))
 
 
-class ClaimFailed(Exception):
-    """A claim did not pass (its report is the counterexample and the reproduce command)."""
+class ClaimReport(Exception):
+    """A claim did not pass; its report is the counterexample and the reproduce command."""
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+
+
+class ClaimFailed(ClaimReport):
+    """A check refuted the claim (for an erratum: the documented failure, a strict xfail)."""
+
+
+class ClaimError(ClaimReport):
+    """A check raised, timed out or met NaN: an error, never an expected failure of an erratum."""
 
 
 class ClaimItem(pytest.Item):
@@ -112,7 +120,7 @@ class ClaimItem(pytest.Item):
                 failure_lines(result, False))
 
     def repr_failure(self, excinfo, style=None):
-        if isinstance(excinfo.value, ClaimFailed):
+        if isinstance(excinfo.value, ClaimReport):
             return "\n".join(excinfo.value.lines)
         return super().repr_failure(excinfo, style)
 
@@ -123,10 +131,6 @@ class ClaimItem(pytest.Item):
         module = sys.modules.get(getattr(self.claim.parts.get("claimed"), "__module__", "") or "")
         path = Path(inspect.getfile(module)) if module is not None else Path.cwd()
         return path, None, self.claim.id + (" [mutants]" if self.mutants else "")
-
-
-class ClaimError(ClaimFailed):
-    """A check raised, timed out or met NaN: an error, never an expected failure of an erratum."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -182,7 +186,7 @@ class LoadFailureItem(pytest.Item):
         raise ClaimFailed([f"claim module {self.failure.module} failed to load:", self.failure.message])
 
     def repr_failure(self, excinfo, style=None):
-        return "\n".join(excinfo.value.lines) if isinstance(excinfo.value, ClaimFailed) else super().repr_failure(excinfo)
+        return "\n".join(excinfo.value.lines) if isinstance(excinfo.value, ClaimReport) else super().repr_failure(excinfo)
 
     def reportinfo(self):
         return Path.cwd(), None, self.failure.id
