@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -68,8 +69,11 @@ def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         chosen["runner_jobs2_vs_jobs1"] = lambda: bench_runner.jobs_speedup(s["runner"], s["jobs_rounds"])
         chosen["runner_full_vs_instances"] = lambda: bench_runner.instance_scaling(s["scaling"], s["counts"])
     if args.runner_all:
-        chosen["runner_quick_all"] = lambda: bench_runner.quick_profile(["all"], 2)
+        kept = os.path.join(tempfile.gettempdir(), "theorycheck-bench-run-all-report.json")
+        chosen["runner_quick_all"] = lambda: bench_runner.quick_profile(["all"], 2, keep=kept)
+        chosen["runner_all_schedule"] = lambda: bench_runner.schedule_simulation(kept, 2)
         chosen["runner_all_jobs2_vs_jobs1"] = lambda: bench_runner.jobs_speedup(["all"], 1)
+        chosen["mutants_quick_all"] = lambda: bench_runner.quick_profile([], 2, verb="mutants")
     if args.device == "cuda":
         chosen["montecarlo_cuda_vs_cpu"] = lambda: bench_montecarlo.cuda_vs_cpu(**s["gpu"])
     return chosen
@@ -81,6 +85,7 @@ HEADLINES = {
     "runner_all_jobs2_vs_jobs1": ("speedup", "run all: --jobs 2 / --jobs 1"),
     "runner_quick_subset": ("wall_seconds", "quick profile wall seconds (subset, --jobs 2)"),
     "runner_quick_all": ("wall_seconds", "run all --profile quick wall seconds (--jobs 2)"),
+    "mutants_quick_all": ("wall_seconds", "mutants (everything) --profile quick wall seconds (--jobs 2)"),
     "runner_full_vs_instances": ("r_squared", "full profile: R^2 of time vs --instances"),
     "montecarlo_cuda_vs_cpu": ("many_small_cuda_over_cpu", "many small instances: CUDA / CPU"),
 }
@@ -110,8 +115,18 @@ def headline(name: str, result: dict[str, Any]) -> str:
                 f"({result['list_speedup_over_no_index']:.3g}x), cold list (index rebuilt) "
                 f"{result['cold_list_seconds']:.1f} s; heavy modules imported: "
                 f"{result['heavy_modules_imported_by_warm_list'][0]}")
+    if name == "runner_all_schedule":
+        return (f"--jobs 2 / --jobs 1 of the run proper simulated from the measured per-check seconds "
+                f"({result['tasks']} tasks): declaration order {result['speedup_declaration_order']:.3g}x, "
+                f"longest first {result['speedup_longest_first']:.3g}x (longest task "
+                f"{result['longest_task_seconds']:.1f} s of {result['task_seconds']:.0f} s)")
     key, what = HEADLINES[name]
     text = f"{what}: {result[key]:.3g}"
+    if "cpu_seconds" in result:
+        text += f" (CPU {result['cpu_seconds']:.0f} s, load {result['load_average'][0]:.1f}, exit {result['exit']})"
+    if "wall_speedup" in result:
+        text += (f"; wall {result['wall_speedup']:.3g}x; CPU --jobs 2 / --jobs 1 {result['cpu_ratio_jobs2_over_jobs1']:.3g}"
+                 f" (load {result['load_average'][0]:.1f})")
     if name == "montecarlo_cuda_vs_cpu":
         text += (f" (vs the best CPU path {result['many_small_cuda_over_best_cpu_path']:.3g}; "
                  f"{result['many_small']['cuda']['batched_mask_instances_per_s']:.3g} mask-instances/s on CUDA; "

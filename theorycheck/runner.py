@@ -18,6 +18,7 @@ from .claim import Claim
 from .context import Context, Settings
 from .fingerprint import declared
 from .pool import TaskFailure, TaskSkipped, default_memory_limit, run_tasks
+from .schedule import chunks_per_check, order_tasks, warm_up
 from .verdict import Verdict, claim_verdict
 
 _VARIANTS: dict[tuple[str, str], Claim] = {}
@@ -118,11 +119,9 @@ def plan(claims: Sequence[Claim], settings: Settings, jobs: int) -> list[Task]:
             indices = list(range(n))
             if settings.only_instance is not None:
                 indices = [settings.only_instance] if settings.only_instance < n else []
-            chunk = max(1, math.ceil(len(indices) / max(1, 2 * jobs)))
+            chunk = max(1, math.ceil(len(indices) / chunks_per_check(claim, check, jobs)))
             for start in range(0, len(indices), chunk):
                 tasks.append(Task(claim.id, claim.variant, ci, tuple(indices[start:start + chunk])))
-    from .schedule import order_tasks
-
     return order_tasks(tasks, claims, settings)  # longest first: no long check left alone at the end
 
 
@@ -238,6 +237,7 @@ def run(claims: Sequence[Claim], settings: Settings, jobs: int = 1,
     _VARIANTS.update({(c.id, c.variant): c for c in claims})
     _SETTINGS[:] = [settings]
     tasks = plan(claims, settings, jobs)
+    warm_up(claims, jobs)  # once here, before the workers fork, rather than once in every worker
     outcomes: dict[tuple[str, str], dict[int, list[Outcome]]] = {}
     failures: dict[tuple[str, str], dict[int, str]] = {}
     skipped: dict[tuple[str, str], dict[int, str]] = {}

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 if TYPE_CHECKING:
+    from .checks.base import Check
     from .claim import Claim
     from .context import Settings
     from .runner import Task
@@ -75,3 +76,36 @@ def order_tasks(tasks: Sequence["Task"], claims: Sequence["Claim"], settings: "S
     for group in sorted(groups.values(), key=lambda g: -sum(cost(t) for t in g)):
         ordered.extend(group)
     return ordered
+
+
+def shrinks(claim: "Claim", check: "Check") -> bool:
+    """Whether the check searches for and shrinks a counterexample in every chunk that fails: an
+    erratum's (it is expected to fail) relation check with shrinking on."""
+    return bool(getattr(check, "shrink", False)) and claim.is_erratum and not claim.variant
+
+
+def chunks_per_check(claim: "Claim", check: "Check", jobs: int) -> int:
+    """How many tasks a check's instances are split into.
+
+    Claims: ``jobs`` (tasks go out longest first, so finer chunks are not needed to balance the
+    workers, and each task repeats a check's set-up: solver compilation, first-use warm-up); an
+    erratum's shrinking check: one (the Hypothesis search and shrink, deterministic, would run
+    again in every failing chunk: 2 x --jobs times the work for the same counterexample);
+    variants (mutants): ``2 x jobs``, so that the chunks after the first kill are skipped.
+    """
+    if shrinks(claim, check):
+        return 1
+    if claim.variant:
+        return max(1, 2 * jobs)
+    return max(1, jobs)
+
+
+def warm_up(claims: Sequence["Claim"], jobs: int) -> None:
+    """Import in the main process, before the workers fork, what the checks import on first use
+    (Hypothesis for shrinking), so that each of the ``jobs`` workers does not import it again."""
+    if jobs > 1 and any(shrinks(c, k) for c in claims for k in c.checks):
+        try:
+            import hypothesis  # noqa: F401
+            import hypothesis.strategies  # noqa: F401
+        except ImportError:  # pragma: no cover - a dependency
+            pass
