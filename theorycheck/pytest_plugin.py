@@ -57,13 +57,31 @@ def modules_for(patterns: list[str]) -> list[str] | None:
         if p == "all" or any(ch in source for ch in "*?["):
             return None
         sources.append(source)
-    chosen = []
+    by_source: dict[str, str] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
-        key = ep.value.rsplit(".", 1)[-1].replace("_", "-")
-        if ep.name in sources or key in sources:
-            chosen.append(ep.value)
+        by_source.setdefault(ep.name, ep.value)
+        by_source.setdefault(ep.value.rsplit(".", 1)[-1].replace("_", "-"), ep.value)
+    chosen = [by_source[s] for s in sources if s in by_source]
     chosen += [m.strip() for m in os.environ.get(MODULES_ENV, "").split(",") if m.strip()]
-    return list(dict.fromkeys(chosen))
+    return _with_dependencies(list(dict.fromkeys(chosen)), by_source)
+
+
+def _with_dependencies(modules: list[str], by_source: dict[str, str]) -> list[str]:
+    """``modules`` and, transitively, the modules of the sources their claims depend on."""
+    import importlib
+
+    chosen = list(modules)
+    for name in chosen:  # grows while iterating: a breadth-first closure
+        try:
+            claims = list(getattr(importlib.import_module(name), "CLAIMS", []))
+        except Exception:  # noqa: BLE001 - the registry records the failure when it loads it
+            continue
+        for claim in claims:
+            for dep in getattr(claim, "depends_on", ()):
+                module = by_source.get(dep.split("/", 1)[0])
+                if module and module not in chosen:
+                    chosen.append(module)
+    return chosen
 
 
 class ClaimReport(Exception):
