@@ -14,7 +14,7 @@ import itertools
 import math
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 from theorycheck import Relation, Source, Space, declare, float_tolerance, mutant
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from theorycheck import Dynamics, Relation, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant
+from theorycheck import Dynamics, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant
 
 from .model import LN2, ell, evaluate_errors, initialise, margin_data, masks, dropout_sgd, torch_generator
 
@@ -29,8 +29,6 @@ EXACT = Tolerance(0.0, 0.0, principle=f"0/1 outcomes, each an ordering required 
 def _runs(seed, runs, m, q, T, every, eval_keep, fresh=0, fresh_keep=None, n_test=256):
     """Algorithm 1 runs; test errors of f(.; qW_t), of g(W_t; ., B_t) with the mask of step t
     (masks of another law when ``eval_keep`` differs from ``q``: the mechanism mutant), and of fresh masks."""
-    import torch
-
     gen = torch_generator(seed)
     X, y = margin_data(gen, T, 5, 0.3, runs=runs)
     Xte, yte = margin_data(gen, n_test, 5, 0.3, runs=runs)

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from theorycheck import Rate, Relation, Source, Space, Tolerance, declare, float_tolerance, mutant
+from theorycheck import Rate, Relation, Source, Space, declare, float_tolerance, mutant
 
 from .model import (LN2, dropout_sgd, ell, initialise, margin_data, masks, project_rows, seed_of,
                     torch_generator)

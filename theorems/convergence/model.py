@@ -165,13 +165,6 @@ def dropout_sgd(W1, a, X, y, B, eta: float, c: float, competitors: Sequence[Any]
     return rec
 
 
-def theorem_constants(gamma: float, eta: float, T: float, m: float, d: float) -> dict:
-    """The explicit constants of Theorem 4.1 (paper l. 122; thesis Theorem 14)."""
-    c = math.sqrt(d) + max(1.0 / (14 * gamma**2), 2 * math.sqrt(math.log(m))) + 1.0
-    lam = 5 / gamma * math.log(2 * eta * T) + math.sqrt(44 / gamma**2 * math.log(24 * eta * c * math.sqrt(m) * T**2))
-    return {"c": c, "lam": lam, "width": 2401 * gamma**-6 * lam**2, "bound": 4 * lam**2 / (eta * T)}
-
-
 _RUNS: dict = {}  # memoised standard runs, keyed by every argument (deterministic: seeded from them)
 
 
@@ -180,8 +173,7 @@ def evaluate_errors(W, a, Xte, yte, B_visited=None, B_fresh=None):
     per run, ``(R, m)``) and of fresh sub-networks (``(R, K, m)``); ``R(qW) = R(W)`` since ``q > 0``."""
     import torch
 
-    m = W.shape[-2]
-    H = torch.relu(Xte.float() @ W.float().transpose(-1, -2))  # (R, n, m)
+    H = torch.relu(Xte.float() @ W.float().transpose(-1, -2))  # (R, n, m); the 1/sqrt(m) scale keeps signs
     af = a.float()
     out = {"full": ((yte.float() * (H @ af[..., None]).squeeze(-1)) < 0).float().mean(-1).double()}
     if B_visited is not None:
@@ -190,7 +182,6 @@ def evaluate_errors(W, a, Xte, yte, B_visited=None, B_fresh=None):
     if B_fresh is not None:
         g = H @ (af[:, None, :] * B_fresh.float()).transpose(-1, -2)  # (R, n, K)
         out["fresh"] = ((yte.float()[..., None] * g) < 0).float().mean(-2).double()
-    del m
     return out
 
 

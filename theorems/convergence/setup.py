@@ -168,8 +168,6 @@ def v_norm_constant(i):
     return float(np.linalg.norm(i.a[:, None] * np.ones((i.m, 1)) * unit(np.ones(i.d))[None, :] / math.sqrt(i.m)))
 
 
-MC_TOL_NOTE = "Monte-Carlo standard error"
-
 assumption_1 = declare(
     "convergence/assumption-1",
     title="(q, gamma)-margin in the limiting dropout-NTK feature space, computed for concrete distributions",
