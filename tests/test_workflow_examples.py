@@ -150,3 +150,10 @@ def test_plugin_items_markers_xfail_counterexample_and_junit(tmp_path):
     assert selected.returncode == 0 and "2 passed, 4 deselected" in selected.stdout, selected.stdout
     last = _pytest("--theorycheck='workflow/*' --lf -q -p cacheprovider", tmp_path, **env)  # cache from the run above
     assert "2 failed" in last.stdout and "passed" not in last.stdout.splitlines()[-1], last.stdout
+
+
+def test_plugin_under_xdist(tmp_path):
+    pytest.importorskip("xdist")
+    env = {"THEORYCHECK_MODULES": "fixtures.workflow_claims", "PYTHONPATH": str(TESTS)}
+    done = _pytest("--theorycheck='workflow/*' -n 2 -q", tmp_path, **env)
+    assert done.returncode == 1 and "2 failed, 3 passed, 1 xfailed" in done.stdout, done.stdout + done.stderr
