@@ -297,41 +297,59 @@ experiment_fig2 = declare(
 )
 
 # xi_approx is first order in the perturbation: at the weights training visits (output scale O(1)) it carries
-# 81-97 % of the dropout noise power (paired, SE 0.3-0.7 %, 9 seeds). The band is that approximation error
-# (one-sided below, 25 %) plus 4 SE above; it cannot resolve a 10 % error of the Algorithm-4 scale.
+# 66-97 % of the noise DROPOUT_8 removes (paired, SE 0.3-0.7 %; ratio 0.71-0.97 over 10 seeds, 0.707 at --seed 3):
+# "ratio = 1" is not reproduced. Asserted: the ratio lies between "half of the removed noise restored"
+# (1/8 + 7/8 x 1/2) and DROPOUT_1's level + 4 design SE.
 FIG4_SE = 0.010
-FIG4_BAND = Tolerance(rtol=0.25, atol=0.0, principle="first-order error of xi_approx at output scale O(1): measured "
-                      "3-19 % of the noise power missing (paired, SE <= 0.7 %); band 25 %, not the SE")
+FIG4_UPPER = Tolerance(rtol=4 * FIG4_SE, atol=0.0, principle=f"paired Monte Carlo: 4 x design SE {FIG4_SE} above "
+                       "DROPOUT_1's level (measured SE 0.006-0.007)")
+FIG4_LOWER = Tolerance(rtol=0.0, atol=0.0, principle="a threshold (half the removed noise restored), not an estimate; "
+                       "measured ratios 0.71-0.97 are >= 0.15 above it")
 ALG4_SCALE = float(np.sqrt(DROP_PROB / (1 - DROP_PROB)) * np.sqrt(1 - 1 / 8))
+
+
+def _fig4_observer(state, inst):
+    ratio, se = noise_ratio_and_se(state)
+    if se > FIG4_SE:
+        raise CheckError(f"noise ratio {ratio:.4f} has SE {se:.2e} > the design SE {FIG4_SE:.1e}: band invalid")
+    return ratio
+
 
 experiment_fig4 = declare(
     "explicit-implicit/experiment-fig4",
     untested={
-        'claimed': 'band 25 % = the first-order error of xi_approx at output scale O(1) (measured ratio 0.81-0.97): not tested within 25 %',
-        'scale': 'a 10 % scale error moves the ratio ~18 %, inside the 25 % approximation band: not tested below +-12 %'},
-    title="DROPOUT_8 + sqrt(q/(1-q)) sqrt(1 - 1/8) xi_approx restores most of DROPOUT_1's update noise (Figure 4)",
+        "claimed": "upper end = DROPOUT_1's level; measured ratios 0.71-0.97 stay below it by more than 10 % at most "
+                   "seeds, so a 10 % lower ceiling is not refuted reliably",
+        "restored_fraction": "a threshold ('at least half'); the measured fraction 0.66-0.97 is far from it",
+        "lower": "see restored_fraction",
+        "scale": "a 10 % scale error moves the ratio ~18 %, inside [0.56, 1.04]: not tested below +-12 %"},
+    title="DROPOUT_8 + sqrt(q/(1-q)) sqrt(1 - 1/8) xi_approx restores at least half, and not more than all, of the "
+          "update noise DROPOUT_8 removes (Figure 4's mechanism; exact restoration not reproduced)",
     source=Source(SEED, "Figure 4", "(4.5)-(4.6), Algorithm 4", "272, 278, 1007"),
-    statement=r"\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},8}+\sqrt{\frac q{1-q}}\sqrt{1-\frac18}\,\xi_{\rm approx}"
-              r"(\epsilon_{\pm1})-\nabla\ell_{\rm drop}\|^2}{\operatorname{tr}\operatorname{Cov}\nabla\hat\ell_{{\rm drop},1}}\approx1",
+    statement=r"\frac18+\frac78\cdot\frac12\le\frac{\mathbb E\|\nabla\hat\ell_{{\rm drop},8}+\sqrt{\frac q{1-q}}\sqrt{1-\frac18}\,"
+              r"\xi_{\rm approx}(\epsilon_{\pm1})-\nabla\ell_{\rm drop}\|^2}{\operatorname{tr}\operatorname{Cov}\nabla\hat"
+              r"\ell_{{\rm drop},1}}\le1\ (\text{paper: }\approx1)",
     hypotheses=["q = 0.4 is the DROP probability (retain 0.6); Algorithm 4's printed sqrt(q/(q-1)) read as "
                 "sqrt(q/(1-q))", "xi_approx by a central difference of the gradient in the noise (step 1e-4)",
                 "width 6, 20 examples, full batch, lr 0.5, 150 steps"],
-    scope="the noise mechanism, not perplexity. Measured (paired, SE 0.3-0.7 %): ratio 0.81-0.97 over 9 seeds, i.e. xi_approx "
-          "misses 11-19 % of the dropout noise power at output scale O(1) (aux-eq4.5: the error is first order in "
-          "the output scale). Asserted within 25 %: the Algorithm-4 scale is not tested within +-12 % "
-          "(constant not tested below 25 % of the noise ratio); mutants: no restoration, sqrt 2, scale squared.",
+    scope="the noise mechanism, not perplexity. NOT reproduced: 'the ratio is 1' (Algorithm 4 restores DROPOUT_1's "
+          "noise): measured (paired, SE 0.3-0.7 %) ratios 0.71-0.97 over 10 seeds, i.e. xi_approx misses 3-34 % of "
+          "the removed noise at output scale O(1) (aux-eq4.5: its covariance error is first order in the output "
+          "scale). Asserted instead: between half restored and DROPOUT_1's level + 4 SE.",
     claimed=lambda i: 1.0,
-    parts={"scale": ALG4_SCALE},
-    checks=[Dynamics(train=train_noise(k=K4, approx="scale"),
-                     observed=ratio_observer(FIG4_SE, FIG4_BAND), space=runs, tolerance=FIG4_BAND,
-                     instances=1, label="Algorithm 4 vs DROPOUT_1, paired",
+    parts={"scale": ALG4_SCALE, "restored_fraction": 0.5,
+           "lower": lambda i, parts: 1 / 8 + (1 - 1 / 8) * parts["restored_fraction"]},
+    checks=[Dynamics(train=train_noise(k=K4, approx="scale"), observed=_fig4_observer, space=runs, relation="<=",
+                     tolerance=FIG4_UPPER, instances=1, label="Algorithm 4 vs DROPOUT_1, paired: at most DROPOUT_1's",
                      plot=plot_noise("explicit-implicit/experiment-fig4", r"DROPOUT$_8+\lambda\,\xi_{\rm approx}$",
-                                     r"asserted noise ratio $=1\pm25\%$"))],
-    mutants=[mutant("no restoration", "the noise stays at DROPOUT_8's level", claimed=lambda i: 1 / 8),
-             mutant("sqrt 2 xi_approx", "the 1/sqrt 2 of the xi~ derivation forgotten",
-                    claimed=lambda i: 1 / 8 + 2 * (1 - 1 / 8)),
-             mutant("scale q/(1-q)", "the square root of Algorithm 4's scale forgotten",
-                    scale=float(DROP_PROB / (1 - DROP_PROB) * np.sqrt(1 - 1 / 8)))],
+                                     r"asserted $0.5625\leq$ noise ratio $\leq1$")),
+            Dynamics(train=train_noise(k=K4, approx="scale"), observed=_fig4_observer, space=runs, relation=">=",
+                     claimed="lower", tolerance=FIG4_LOWER, instances=1,
+                     label="Algorithm 4 vs DROPOUT_1, paired: at least half the removed noise restored")],
+    mutants=[mutant("no restoration", "xi_approx left out: the noise stays at DROPOUT_8's level", scale=0.0),
+             mutant("sqrt 2 xi_approx", "the 1/sqrt 2 of the xi~ derivation forgotten", scale=ALG4_SCALE * np.sqrt(2)),
+             mutant("scale x 2", "a square root forgotten the other way (noise x 4)", scale=2 * ALG4_SCALE),
+             mutant("exact restoration", "the paper's 'ratio 1' read as at least 99 % restored", restored_fraction=0.99)],
     depends_on=["explicit-implicit/aux-eq4.5", "explicit-implicit/experiment-fig1"],
     tags=["experiment", "implicit"],
 )
