@@ -61,6 +61,9 @@ def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
             bench_montecarlo.loop_vs_batched(shape, s["masks"], s["loop_masks"], s["rounds"])
     chosen["montecarlo_many_small_cpu"] = lambda: bench_montecarlo.many_small(
         "cpu", s["small_instances"], s["small_masks"], 1 << 20, s["rounds"])
+    # where batching pays: fewer masks per instance (the per-instance calls' fixed cost dominates)
+    chosen["montecarlo_many_small_cpu_few_masks"] = lambda: bench_montecarlo.many_small(
+        "cpu", s["small_instances"], max(s["small_masks"] // 10, 100), 1 << 20, s["rounds"])
     for d in s["convex_dims"]:
         chosen[f"convex_prox_d{d}"] = lambda d=d: bench_convex.compare(d, s["convex_instances"], s["copies"],
                                                                       s["rounds"])
@@ -81,6 +84,7 @@ def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
 
 HEADLINES = {
     "montecarlo_many_small_cpu": ("speedup", "sample_batch / one instance at a time (CPU)"),
+    "montecarlo_many_small_cpu_few_masks": ("speedup", "sample_batch / one instance at a time (CPU, 1/10 the masks)"),
     "runner_jobs2_vs_jobs1": ("speedup", "--jobs 2 / --jobs 1"),
     "runner_all_jobs2_vs_jobs1": ("speedup", "run all: --jobs 2 / --jobs 1"),
     "runner_quick_subset": ("wall_seconds", "quick profile wall seconds (subset, --jobs 2)"),
@@ -122,6 +126,10 @@ def headline(name: str, result: dict[str, Any]) -> str:
                 f"{result['longest_task_seconds']:.1f} s of {result['task_seconds']:.0f} s)")
     key, what = HEADLINES[name]
     text = f"{what}: {result[key]:.3g}"
+    if name.startswith("montecarlo_many_small"):
+        text += (f" ({result['instances']} instances of {'x'.join(map(str, result['shape_d2_r_d0']))}, "
+                 f"{result['masks']} masks each: {result['batched_mask_instances_per_s']:.3g} vs "
+                 f"{result['per_instance_mask_instances_per_s']:.3g} mask-instances/s)")
     if "cpu_seconds" in result:
         text += f" (CPU {result['cpu_seconds']:.0f} s, load {result['load_average'][0]:.1f}, exit {result['exit']})"
     if "wall_speedup" in result:

@@ -361,7 +361,7 @@ class MonteCarlo(Check):
         var = np.maximum((total_sq / n).cpu().numpy() - mean**2, 0.0) * n / max(n - 1, 1)
         return mean, np.sqrt(var)
 
-    def rows_per_call(self, rows: int, device: str) -> int:
+    def rows_per_call(self, rows: int, device: str, draws: int | None = None) -> int:
         """Instances per ``sample_batch`` call: on CPU a few, so each call's temporaries, about
         ``batch_rows_draws`` draws x the integrand's width, stay in cache (a call over all rows of
         many instances made tensors of tens of MB: page faults and memory traffic made batching
@@ -370,7 +370,8 @@ class MonteCarlo(Check):
             return max(1, min(rows, self.batch_rows))
         if not str(device).startswith("cpu"):
             return max(rows, 1)
-        return max(1, min(rows, BATCH_ROWS_DRAWS // max(self.batch_draws, 1)))
+        per_call = min(self.batch_draws, draws) if draws else self.batch_draws
+        return max(1, min(rows, BATCH_ROWS_DRAWS // max(per_call, 1)))
 
     def estimate_batch(self, batch: Instance, n: int, sampler: BatchSampler, ctx: Context | None = None,
                        parts: Any = None) -> tuple[np.ndarray, np.ndarray]:
@@ -382,7 +383,7 @@ class MonteCarlo(Check):
         import torch
 
         rows = sampler.size
-        step = self.rows_per_call(rows, sampler.device)
+        step = self.rows_per_call(rows, sampler.device, n)
         means, sds = [], []
         for r0 in range(0, rows, step):
             r1 = min(rows, r0 + step)
