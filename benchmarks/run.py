@@ -55,7 +55,7 @@ def machine() -> dict[str, Any]:
 
 def benchmarks(args, s: dict[str, Any]) -> dict[str, Callable[[], Any]]:
     chosen: dict[str, Callable[[], Any]] = {}
-    chosen["cli_startup"] = lambda: bench_cli.startup(s["show_claim"], s["cli_rounds"])
+    chosen["cli_startup"] = lambda: bench_cli.startup(s["show_claim"], s["cli_rounds"], uncached=not args.quick)
     for shape in bench_montecarlo.NETS:
         chosen["montecarlo_loop_vs_batched_" + "x".join(map(str, shape))] = lambda shape=shape: \
             bench_montecarlo.loop_vs_batched(shape, s["masks"], s["loop_masks"], s["rounds"])
