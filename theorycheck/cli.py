@@ -243,6 +243,8 @@ def _last_checks(report_dir: str, claim_id: str) -> tuple[list[dict], str]:
 
 @main.command()
 @click.argument("claim_id")
+@CLAIMS_OPTION
+@ONLY_USER_OPTION
 @click.option("--report-dir", type=click.Path(file_okay=False), default="reports", show_default=True,
               help="Where to read the last run's power figures from.")
 def show(claim_id: str, report_dir: str) -> None:
@@ -524,6 +526,8 @@ def new_cmd(claim_id: str, folder: str) -> None:
 
 @main.command("audit")
 @click.argument("patterns", nargs=-1)
+@CLAIMS_OPTION
+@ONLY_USER_OPTION
 @click.option("--tag", "tags", multiple=True)
 @click.option("--verbose", "-v", is_flag=True, help="Print every part and sentinel, not only problems.")
 @run_options

@@ -8,12 +8,13 @@ inequalities) and its instance; for an inequality it also reports how tight the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
 
 from ..context import Context, Settings
-from ..instances import Instance, Space
+from ..instances import Instance, Space, stable_hash
 from ..tolerance import Tolerance
 from .base import Check, CheckResult, Outcome, as_float_array, conclude_by_margin
 from .calling import call
@@ -146,10 +147,31 @@ class Relation(Check):
         outcomes = super().evaluate_many(claim, indices, ctx)
         failing = [o for o in outcomes if o.ok is False]
         if failing and self.shrink and not claim.variant:
-            shrunk = shrink_counterexample(self.space, lambda inst: self.margin_of(claim, inst, ctx)[0] > 0)
+            def fails(inst: Instance) -> bool:
+                return self.margin_of(claim, inst, ctx)[0] > 0
+
+            # one key per failing chunk, so what a run reports never depends on worker order
+            key = f"{claim.id}:{ctx.check_index}:{failing[0].index}:{ctx.settings.seed}"
+            store = example_store(ctx)
+            shrunk = stored_counterexample(store, key, self._safe(fails))
+            if shrunk is not None:
+                failing[0].details["shrunk_from_store"] = True
+            else:
+                shrunk = shrink_counterexample(self.space, fails)
+                if shrunk is not None:
+                    store_counterexample(store, key, shrunk)
             if shrunk is not None:
                 failing[0].details["shrunk_counterexample"] = shrunk.describe()
         return outcomes
+
+    @staticmethod
+    def _safe(fails: Callable[[Instance], bool]) -> Callable[[Instance], bool]:
+        def safe(inst: Instance) -> bool:
+            try:
+                return bool(fails(inst))
+            except Exception:  # noqa: BLE001 - an instance that raises is not a counterexample
+                return False
+        return safe
 
     def conclude(self, claim: "Claim", outcomes: list[Outcome], settings: Settings) -> CheckResult:
         rel = resolve_relation(claim, self.relation)
@@ -165,9 +187,40 @@ def _small(arr: np.ndarray) -> Any:
     return arr.tolist() if arr.size <= 16 else {"shape": list(arr.shape), "norm": float(np.linalg.norm(arr))}
 
 
+def example_store(ctx: Context) -> Path:
+    """Where shrunk counterexamples are kept: the report folder, so that a counterexample found once
+    is tried first by the next run into that folder (and never written elsewhere)."""
+    return Path(ctx.settings.report_dir) / ".hypothesis" / "counterexamples"
+
+
+def stored_counterexample(store: Path, key: str, fails: Callable[[Instance], bool]) -> Instance | None:
+    """The counterexample stored under ``key`` if it still fails, else None."""
+    import pickle
+
+    path = store / f"{stable_hash(key):016x}.pkl"
+    try:
+        inst = pickle.loads(path.read_bytes())
+        return inst if isinstance(inst, Instance) and fails(inst) else None
+    except Exception:  # noqa: BLE001 - a missing, stale or unreadable entry is simply not used
+        return None
+
+
+def store_counterexample(store: Path, key: str, inst: Instance) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    store.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=store, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(inst, handle)
+    os.replace(tmp, store / f"{stable_hash(key):016x}.pkl")
+
+
 def shrink_counterexample(space: Space, fails: Callable[[Instance], bool],
                           max_examples: int = 300) -> Instance | None:
-    """Search the space with Hypothesis for a failing instance and shrink it; None if none found."""
+    """Search the space with Hypothesis for a failing instance and shrink it; None if none found.
+    Derandomised, so the same run finds the same example."""
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
