@@ -126,8 +126,6 @@ def _half_margin(i):
     return 0.5 * float(i.y * M.f(M.t(i.W), M.t(i.a), M.t(i.delta_star).reshape(1, -1), i.alpha)[0])
 
 
-ERRATUM_UNTESTED = ("erratum: it fails as printed and the audit runs no sentinel on errata (only reads); declared so that a two-sided part with no sentinels is not reported dead (engine note in NOTES.md)")
-
 LIN_TOL = float_tolerance(64, atol=1e-15, what="m d <= 40 products")
 
 
@@ -162,9 +160,7 @@ def _linearisation_claim(id_, factor, status, **fields):
                         beta_threshold=lambda i, _k=factor: _k * i.nu * (1 - i.alpha) * i.kappa * math.sqrt(i.m))]
         + ([] if factor == 1 else [mutant("printed nu", "the printed bound (1-alpha) kappa nu sqrt(m) ||W||_F",
                                           claimed=lambda i: (1 - i.alpha) * i.kappa * i.nu * math.sqrt(i.m) * np.linalg.norm(i.W))]),
-        depends_on=["adversarial/aux-gradbound"], status=status, tags=["lemma-18"],
-        untested={k: ERRATUM_UNTESTED for k in ("claimed", "beta_threshold", "half_margin")} if status == "erratum" else {},
-        **fields)
+        depends_on=["adversarial/aux-gradbound"], status=status, tags=["lemma-18"], **fields)
 
 
 aux_linearization = _linearisation_claim(

@@ -11,7 +11,6 @@ import sympy as sp
 
 from theorycheck import Dynamics, Relation, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant
 
-from .attack import ERRATUM_UNTESTED
 from .spaces import SEED
 from .training import (ALPHA, EPS, GAM, NU, MM, _t16_dynamics, _top_layer_pm_kappa, robust_hitting, setups, t16_corrected,
                        train)
@@ -230,7 +229,6 @@ aux_cost = declare(
     claimed=lambda i: 12 * i.nu**2 * i.T**2 / ((i.R + i.nu) ** 2 * i.eps),
     checks=[Relation(observed=cost_sum_numeric, space=costs, relation="<=", instances=12, shrink=False,
                      tolerance=float_tolerance(64, what="a sum of T terms, pairwise"), label="the middle inequality")],
-    untested={"claimed": ERRATUM_UNTESTED},
     mutants=[mutant("12 T^2 / 2", "a bound half as large", claimed=lambda i: 6 * i.nu**2 * i.T**2 / ((i.R + i.nu) ** 2 * i.eps))],
     depends_on=["adversarial/aux-eq6.7", "adversarial/theorem-16"],
     tags=["remark"],

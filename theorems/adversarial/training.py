@@ -20,7 +20,6 @@ import torch
 from theorycheck import Dynamics, Relation, Source, Space, Symbolic, Tolerance, declare, float_tolerance, mutant
 
 from . import model as M
-from .attack import ERRATUM_UNTESTED
 from .spaces import SEED, nets
 
 F64 = M.F64
@@ -494,7 +493,6 @@ theorem_16 = declare(
     checks=[_t16_dynamics(setups(("alpha = 1", "alpha = 1/2", "eta = 1e-6 limit, adversarial W_1, alpha = 1"), steps=30,
                                  every=5),
                           "adversarial/theorem-16 as printed: exact L_beta(W_t) vs 2 eps")],
-    untested={k: ERRATUM_UNTESTED for k in ("claimed", "top_layer", "beta_threshold")},
     mutants=[mutant("beta = 0", "no beta threshold", beta_threshold=lambda i: 0.0)],
     depends_on=["adversarial/lemma-18", "adversarial/lemma-19-corrected", "adversarial/definition-7",
                 "adversarial/aux-eq6.3"],
