@@ -39,6 +39,37 @@ def to_torch(inst: Instance, device: str) -> Instance:
     return out
 
 
+class Adam:
+    """Adam (Kingma & Ba, 2015, Algorithm 1; torch.optim.Adam's defaults and update) on a few
+    tensors. Written out because ``torch.optim`` imports ``torch._dynamo`` on first use, about a
+    second per worker process, more than most bound searches take."""
+
+    def __init__(self, params, lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        import torch
+
+        self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
+        self.m = [torch.zeros_like(p) for p in self.params]
+        self.v = [torch.zeros_like(p) for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    def step(self) -> None:
+        import torch
+
+        self.t += 1
+        b1, b2 = self.betas
+        with torch.no_grad():
+            for p, m, v in zip(self.params, self.m, self.v):
+                if p.grad is None:
+                    continue
+                m.mul_(b1).add_(p.grad, alpha=1 - b1)
+                v.mul_(b2).addcmul_(p.grad, p.grad, value=1 - b2)
+                denom = (v / (1 - b2**self.t)).sqrt().add_(self.eps)
+                p.addcdiv_(m, denom, value=-self.lr / (1 - b1**self.t))
+
+
 @dataclass
 class BoundSearch(Check):
     """``observed(inst) REL claimed(inst)``, attacked by gradient ascent over ``variables``."""
@@ -83,7 +114,7 @@ class BoundSearch(Check):
         t_inst = to_torch(inst, ctx.device)
         for name in self.variables:
             t_inst[name] = t_inst[name].clone().requires_grad_(True)
-        optimiser = torch.optim.Adam([t_inst[n] for n in self.variables], lr=self.lr)
+        optimiser = Adam([t_inst[n] for n in self.variables], lr=self.lr)
         steps = (self.full_steps or 4 * self.steps) if ctx.full else self.steps
         best = None
         for step in range(steps + 1):
