@@ -1,4 +1,8 @@
-"""Every registered claim passes in the quick profile and every one of its mutants is killed."""
+"""Every registered claim module loads and every mutant of every claim is killed.
+
+That every claim itself passes is asserted twice elsewhere, without running it a third time: by
+the liveness audit of each source (``tests/test_liveness.py``: a claim that is not green fails its
+source's audit) and by the two whole-suite runs of ``tests/test_earned.py`` (exit 0 required)."""
 from __future__ import annotations
 
 import pytest
@@ -11,13 +15,6 @@ IDS = sorted(REGISTRY.claims)
 
 def test_every_claim_module_loads():
     assert not REGISTRY.failures, [f"{f.module}: {f.message}" for f in REGISTRY.failures]
-
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_claim_passes(claim_id, tmp_path):
-    claim = REGISTRY.claims[claim_id]
-    [result] = run_claims([claim], Settings(report_dir=tmp_path, device="cpu"), jobs=2)
-    assert result.verdict.ok, [f"{c.kind}: {c.verdict.value}: {c.message}" for c in result.checks]
 
 
 @pytest.mark.parametrize("claim_id", IDS)

@@ -87,7 +87,10 @@ def critical_products(i) -> list[np.ndarray]:
     if key not in _CRITICAL_POINTS:
         if len(_CRITICAL_POINTS) > 64:
             _CRITICAL_POINTS.clear()
-        _CRITICAL_POINTS[key] = [U @ U.T for U, _, _ in tied_critical_points(i.M, i.lam, critical_point_starts(i))]
+        # rounded to 1e-11: the roots are found to ~1e-8 (CRITICAL), and the last digits of an LM solve to
+        # 1e-15 vary with memory alignment (SIMD reductions), which would make reports differ across processes
+        _CRITICAL_POINTS[key] = [np.round(U @ U.T, 11)
+                                 for U, _, _ in tied_critical_points(i.M, i.lam, critical_point_starts(i))]
     return _CRITICAL_POINTS[key]
 
 
@@ -96,7 +99,8 @@ def lemma_3_excess(i, parts) -> float:
     at all of them. Near 1 where some UU' nearly touches M (small lam, or a zero eigenvalue of M), so a bound
     10 % tighter (M / 1.1) is refuted there."""
     scale = max(np.linalg.norm(i.M, 2), 1e-12)
-    return 1.0 + max(np.linalg.eigvalsh(P - parts["bound"](i.M, i.lam))[-1] for P in critical_products(i)) / scale
+    excess = max(np.linalg.eigvalsh(P - parts["bound"](i.M, i.lam))[-1] for P in critical_products(i)) / scale
+    return 1.0 + round(float(excess), 10)
 
 
 def lemma_3_commutator(i) -> float:
