@@ -177,14 +177,22 @@ def test_jobs_auto_is_the_default_and_counts_usable_cores():
     assert "--jobs N|AUTO" in help_text and "[default: auto]" in " ".join(help_text.split())
 
 
-def test_progress_bar_draws_on_stderr_only_in_a_terminal():
-    from theorycheck import Settings
-    from theorycheck.output import LiveOutput
-    from theorycheck.runner import ClaimResult
-    from theorycheck.verdict import Verdict
+@pytest.mark.parametrize("ci", [None, "true"])
+def test_progress_bar_draws_on_stderr_only_in_a_terminal(monkeypatch, ci):
+    """A TTY on stderr gets the bar (naming the running claim, with ETA) unless CI is set; stdout
+    gets the plain line either way. The environment is set here, so the test holds under CI too."""
     import io
 
     from fixtures import toy
+    from theorycheck.output import CI_VARIABLES, LiveOutput
+    from theorycheck.runner import ClaimResult
+    from theorycheck.verdict import Verdict
+
+    for name in ("CI", *CI_VARIABLES):
+        monkeypatch.delenv(name, raising=False)
+    if ci:
+        monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("TERM", "xterm")
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -194,9 +202,11 @@ def test_progress_bar_draws_on_stderr_only_in_a_terminal():
     with LiveOutput(toy.CLAIMS[:2], False, out=out, err=err) as live:
         live.tick(1, 4)
         live.claim_done(ClaimResult(claim=toy.CLAIMS[0], verdict=Verdict.PROVED, checks=[], seconds=0.1))
-    assert "toy/numeric-1" in err.getvalue() and "ETA" in err.getvalue()  # names the running claim
+    if ci:
+        assert err.getvalue() == ""  # no bar under CI
+    else:
+        assert "toy/numeric-1" in err.getvalue() and "ETA" in err.getvalue()  # names the running claim
     assert out.getvalue() == "toy/symbolic-1 PROVED 0.10s [ 50%]\n"  # plain line on stdout, no bar
-    assert Settings  # imported for the type only
 
 
 def test_check_instance_under_hypothesis_given():
