@@ -41,15 +41,28 @@ def describe_value(value: Any) -> str:
             f"{f.name}={describe_value(getattr(value, f.name))}" for f in dataclasses.fields(value)
             if not f.name.startswith("_")) + ")"
     if callable(value) and not isinstance(value, type):
-        try:
-            return normalised_code(inspect.getsource(value))
-        except (OSError, TypeError):
-            return getattr(value, "__qualname__", type(value).__name__)
+        code = getattr(value, "__code__", None)
+        return _code_text(code) if code is not None else _source_text(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(describe_value(v) for v in value) + "]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {describe_value(v)}" for k, v in sorted(value.items(), key=str)) + "}"
     return repr(value)
+
+
+def _source_text(value: Any) -> str:
+    try:
+        return normalised_code(inspect.getsource(value))
+    except (OSError, TypeError):
+        return getattr(value, "__qualname__", type(value).__name__)
+
+
+@lru_cache(maxsize=None)
+def _code_text(code: Any) -> str:
+    """Normalised source of a function's code object, once per code object: the parts of a claim's
+    variants and many checks share functions, and reading and tokenising source is what a report's
+    fingerprints spend their time on."""
+    return _source_text(code)
 
 
 def _digest(*texts: str) -> str:

@@ -102,10 +102,14 @@ def chunks_per_check(claim: "Claim", check: "Check", jobs: int) -> int:
 
 def warm_up(claims: Sequence["Claim"], jobs: int) -> None:
     """Import in the main process, before the workers fork, what the checks import on first use
-    (Hypothesis for shrinking), so that each of the ``jobs`` workers does not import it again."""
-    if jobs > 1 and any(shrinks(c, k) for c in claims for k in c.checks):
-        try:
-            import hypothesis  # noqa: F401
-            import hypothesis.strategies  # noqa: F401
-        except ImportError:  # pragma: no cover - a dependency
-            pass
+    (Hypothesis for shrinking, matplotlib for a ``Dynamics`` plot), so that each of the ``jobs``
+    workers does not import it again (matplotlib: ~0.5 s per process; the report's figure
+    processes are forked from the main process too)."""
+    if jobs <= 1:
+        return
+    if any(shrinks(c, k) for c in claims for k in c.checks):
+        import hypothesis  # noqa: F401
+        import hypothesis.strategies  # noqa: F401
+    if any(getattr(k, "plot", None) is not None and not c.variant for c in claims for k in c.checks):
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
