@@ -13,6 +13,7 @@ import inspect
 import io
 import subprocess
 import tokenize
+import types
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,9 +41,10 @@ def describe_value(value: Any) -> str:
         return type(value).__name__ + "(" + ", ".join(
             f"{f.name}={describe_value(getattr(value, f.name))}" for f in dataclasses.fields(value)
             if not f.name.startswith("_")) + ")"
+    if isinstance(value, types.FunctionType):
+        return _function_text(value)
     if callable(value) and not isinstance(value, type):
-        code = getattr(value, "__code__", None)
-        return _code_text(code) if code is not None else _source_text(value)
+        return _source_text(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(describe_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -58,11 +60,12 @@ def _source_text(value: Any) -> str:
 
 
 @lru_cache(maxsize=None)
-def _code_text(code: Any) -> str:
-    """Normalised source of a function's code object, once per code object: the parts of a claim's
-    variants and many checks share functions, and reading and tokenising source is what a report's
-    fingerprints spend their time on."""
-    return _source_text(code)
+def _function_text(function: types.FunctionType) -> str:
+    """Normalised source of a function, read and tokenised once per function object: a claim's
+    variants and many checks share functions, and that is what a report's fingerprints spend their
+    time on. Keyed on the function, not its code object: equal code objects (same name, line and
+    bytecode in two files, or differing only in default values) can have different sources."""
+    return _source_text(function)
 
 
 def _digest(*texts: str) -> str:
